@@ -1,0 +1,296 @@
+//! Palisade's shared data model.
+//!
+//! Everything here is plain data with serde derives: the posture [`Finding`], the
+//! [`Severity`] scale, where a finding points ([`Location`], [`ObjectRef`]), who an RBAC
+//! finding is about ([`Subject`]), and input errors ([`InputError`]). No I/O happens in
+//! this crate, so every other crate can depend on it.
+
+#![deny(missing_docs)]
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, not a risk on its own.
+    #[default]
+    Info,
+    /// Hardening gap with little direct impact.
+    Low,
+    /// Makes an attack technique easier.
+    Medium,
+    /// Directly enables an attack technique.
+    High,
+    /// Enables host or cluster takeover on its own.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name used in JSON, SARIF and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity `{s}` (expected info, low, medium, high or critical)"))
+    }
+}
+
+/// Where a finding points: file, 1-based line and column, and the RFC 6901 JSON pointer of
+/// the offending field inside its object (or of the nearest existing parent when the
+/// problem is a missing field).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Location {
+    /// Path of the input as given on the command line (`-` for stdin).
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// RFC 6901 pointer inside the object (empty string = the whole object).
+    pub pointer: String,
+}
+
+/// The object a finding belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectRef {
+    /// Kubernetes `apiVersion`, or `dockerfile` / `compose` for the other inputs.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// Kubernetes kind, or `Dockerfile` / `ComposeService`.
+    pub kind: String,
+    /// Namespace, when the object has one.
+    pub namespace: Option<String>,
+    /// Object name (Dockerfile stage name, Compose service name).
+    pub name: Option<String>,
+    /// 0-based index of the YAML document in its file.
+    pub document: usize,
+}
+
+/// Who receives a permission (RBAC findings).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Subject {
+    /// `User`, `Group` or `ServiceAccount`.
+    pub kind: String,
+    /// Subject name.
+    pub name: String,
+    /// Namespace of a service account.
+    pub namespace: Option<String>,
+    /// The role that grants the permission, as `ClusterRole/name` or `Role/ns/name`.
+    pub role: String,
+    /// The binding that grants it, as `ClusterRoleBinding/name` or `RoleBinding/ns/name`.
+    pub binding: String,
+}
+
+impl Subject {
+    /// `ServiceAccount shop/ci`, `User alice`, `Group system:masters`.
+    pub fn display_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {}/{}", self.kind, ns, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// Why a finding is not counted.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Suppression {
+    /// What suppressed it: `annotation`, `inline`, or `file:<path>:<line>`.
+    pub by: String,
+    /// The mandatory reason given by whoever suppressed it.
+    pub reason: String,
+    /// Optional expiry date (`YYYY-MM-DD`); after it the suppression no longer applies.
+    pub expires: Option<String>,
+}
+
+/// One posture finding: a misconfiguration and the ATT&CK techniques it enables.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Finding {
+    /// Check id, e.g. `PAL-K8S-001`.
+    pub check: String,
+    /// Check title.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// ATT&CK technique ids the misconfiguration enables.
+    pub techniques: Vec<String>,
+    /// ATT&CK tactic shortnames of those techniques, in matrix order.
+    pub tactics: Vec<String>,
+    /// What is wrong, naming the container, field or subject.
+    pub message: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// Where it is.
+    pub location: Location,
+    /// The object it belongs to.
+    pub object: Option<ObjectRef>,
+    /// RBAC: who receives the permission.
+    pub subject: Option<Subject>,
+    /// Set when a suppression matched.
+    pub suppressed: Option<Suppression>,
+}
+
+/// What went wrong with an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputErrorKind {
+    /// The file could not be read.
+    Io,
+    /// Syntax error.
+    Parse,
+    /// An unrendered Helm (or other Go) template.
+    UnrenderedTemplate,
+    /// A size, depth or alias budget was exceeded.
+    Limit,
+    /// The content is not what it claims to be (e.g. a Kubernetes object without `kind`).
+    Invalid,
+    /// A suppression file problem.
+    Suppression,
+}
+
+/// An input Palisade could not (fully) read. Everything else is still processed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct InputError {
+    /// Input path.
+    pub path: String,
+    /// 1-based line (0 when unknown).
+    pub line: u32,
+    /// 1-based column (0 when unknown).
+    pub column: u32,
+    /// Plain-language message.
+    pub message: String,
+    /// Category.
+    pub kind: InputErrorKind,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}:{}: {}", self.path, self.line, self.column, self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// What kind of input a check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckTarget {
+    /// Kubernetes workloads (pod specs and their containers).
+    Workload,
+    /// Other Kubernetes objects (Service, Ingress, webhooks, ...).
+    K8sObject,
+    /// RBAC, judged as a graph of roles, bindings and subjects.
+    Rbac,
+    /// Dockerfiles.
+    Dockerfile,
+    /// Docker Compose files.
+    Compose,
+}
+
+impl CheckTarget {
+    /// Human name of the target family.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckTarget::Workload => "kubernetes-workload",
+            CheckTarget::K8sObject => "kubernetes-object",
+            CheckTarget::Rbac => "kubernetes-rbac",
+            CheckTarget::Dockerfile => "dockerfile",
+            CheckTarget::Compose => "compose",
+        }
+    }
+}
+
+/// The metadata of one posture check: everything users see about it besides its findings.
+/// Each check file declares one of these; reports, docs and SARIF rule metadata are all
+/// generated from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CheckInfo {
+    /// Stable id, never reused: `PAL-K8S-001`, `PAL-RBAC-001`, `PAL-DF-001`, `PAL-CMP-001`.
+    pub id: &'static str,
+    /// kebab-case name of the pattern flagged, e.g. `privileged-container`.
+    pub name: &'static str,
+    /// One-line title.
+    pub title: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// ATT&CK for Containers technique ids the misconfiguration enables (first = primary).
+    pub techniques: &'static [&'static str],
+    /// Input family.
+    pub target: CheckTarget,
+    /// Why it matters (plain prose, Markdown allowed).
+    pub rationale: &'static str,
+    /// How to fix it.
+    pub remediation: &'static str,
+    /// A minimal input that triggers the check.
+    pub bad_example: &'static str,
+    /// The same input, fixed: the check stays silent.
+    pub good_example: &'static str,
+}
+
+/// Escape one RFC 6901 reference token (`~` → `~0`, `/` → `~1`).
+pub fn escape_pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_parses_case_insensitively_and_orders() {
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        assert!("severe".parse::<Severity>().is_err());
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+    }
+
+    #[test]
+    fn pointer_tokens_are_escaped() {
+        assert_eq!(escape_pointer_token("a/b~c"), "a~1b~0c");
+    }
+
+    #[test]
+    fn input_error_displays_location_when_known() {
+        let e = InputError {
+            path: "x.yaml".into(),
+            line: 3,
+            column: 7,
+            message: "bad".into(),
+            kind: InputErrorKind::Parse,
+        };
+        assert_eq!(e.to_string(), "x.yaml:3:7: bad");
+    }
+}
