@@ -261,6 +261,71 @@ pub struct CheckInfo {
     pub good_example: &'static str,
 }
 
+/// An input that was passed over on purpose (binary file, unknown type), with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SkippedInput {
+    /// Input path.
+    pub path: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// State of a declared suppression after a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionState {
+    /// It matched at least one finding.
+    Used,
+    /// It matched nothing: probably stale.
+    Unused,
+    /// Its expiry date has passed; the findings it covered are reported again.
+    Expired,
+}
+
+/// A suppression as declared (annotation, inline comment or central file) and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SuppressionReport {
+    /// Where it is declared (`path:line`).
+    pub declared_at: String,
+    /// `annotation`, `inline` or `file`.
+    pub kind: String,
+    /// The check ids it names (`*` = all).
+    pub checks: Vec<String>,
+    /// Reason given.
+    pub reason: String,
+    /// Expiry date, if any.
+    pub expires: Option<String>,
+    /// What happened to it.
+    pub state: SuppressionState,
+    /// How many findings it suppressed.
+    pub matched: usize,
+}
+
+/// Everything one `palisade scan` produced; the renderers turn it into table, JSON, SARIF or
+/// Navigator output.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScanReport {
+    /// All findings, suppressed ones included (with `suppressed` set), in a stable order.
+    pub findings: Vec<Finding>,
+    /// Inputs (or parts of inputs) that could not be read.
+    pub errors: Vec<InputError>,
+    /// Inputs passed over on purpose.
+    pub skipped: Vec<SkippedInput>,
+    /// Declared suppressions and their state.
+    pub suppressions: Vec<SuppressionReport>,
+    /// Number of files read.
+    pub files: usize,
+    /// Number of objects checked (Kubernetes objects, Dockerfile stages, Compose services).
+    pub objects: usize,
+}
+
+impl ScanReport {
+    /// Findings that count (not suppressed).
+    pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+}
+
 /// Escape one RFC 6901 reference token (`~` → `~0`, `/` → `~1`).
 pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
