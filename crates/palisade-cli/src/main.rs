@@ -1,2 +1,50 @@
-//! placeholder
-fn main() {}
+//! `palisade`: container risk in the language of MITRE ATT&CK for Containers.
+
+mod attack_cmd;
+mod catalogue;
+mod checks_cmd;
+mod scan_cmd;
+mod term;
+mod walk;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Palisade names the MITRE ATT&CK for Containers technique behind every finding.
+///
+/// Scan Kubernetes manifests, RBAC, Dockerfiles and Compose files for the misconfigurations
+/// attackers use, see them on the ATT&CK matrix, and export them as JSON, SARIF or ATT&CK
+/// Navigator layers.
+#[derive(Debug, Parser)]
+#[command(name = "palisade", version, about, long_about, propagate_version = true)]
+#[command(after_help = "Examples:\n  palisade scan examples/\n  palisade scan k8s/ --format sarif --output palisade.sarif\n  helm template ./chart | palisade scan -\n  palisade attack --matrix\n  palisade attack T1611\n  palisade checks PAL-K8S-012")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan manifests, RBAC, Dockerfiles and Compose files for misconfigurations.
+    Scan(scan_cmd::ScanArgs),
+    /// Show the ATT&CK for Containers matrix, or one technique and what covers it.
+    Attack(attack_cmd::AttackArgs),
+    /// List the posture checks, or explain one.
+    Checks(checks_cmd::ChecksArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Attack(args) => attack_cmd::run(args),
+        Command::Checks(args) => checks_cmd::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("palisade: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

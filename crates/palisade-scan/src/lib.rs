@@ -121,6 +121,16 @@ pub struct FileOutcome {
     read: bool,
 }
 
+impl FileOutcome {
+    /// The outcome of an input that could not be read at all.
+    pub fn error(error: InputError) -> Self {
+        FileOutcome {
+            errors: vec![error],
+            ..FileOutcome::default()
+        }
+    }
+}
+
 /// Kinds kept in memory after their file is scanned, for the cluster-wide checks.
 const KEPT_KINDS: &[&str] = &[
     "Role",

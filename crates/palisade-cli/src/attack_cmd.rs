@@ -1,0 +1,81 @@
+//! `palisade attack`: the ATT&CK for Containers matrix and technique details.
+
+use crate::catalogue::AttackOpts;
+use crate::term::{ColorChoice, use_color, width};
+use anyhow::Result;
+use clap::Args;
+use palisade_attack::matrix::{Highlight, MatrixOptions, render_matrix, render_technique};
+use palisade_scan::checks::all_checks;
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+/// Show the ATT&CK for Containers matrix, or one technique.
+#[derive(Debug, Args)]
+pub struct AttackArgs {
+    /// A technique id (T1611, T1053.007, an old id like T1562.001) to describe.
+    pub technique: Option<String>,
+    /// With a technique: also draw the matrix. (Without one, the matrix is what is shown.)
+    #[arg(long)]
+    pub matrix: bool,
+    /// Colour output.
+    #[arg(long, value_enum, default_value_t)]
+    pub color: ColorChoice,
+    /// Render for this many columns (default: the terminal's, or 120).
+    #[arg(long)]
+    pub width: Option<usize>,
+    #[command(flatten)]
+    pub attack: AttackOpts,
+}
+
+pub fn run(args: AttackArgs) -> Result<ExitCode> {
+    let catalogue = args.attack.catalogue()?;
+    let checks = all_checks();
+    if let Some(id) = &args.technique {
+        let wanted = catalogue.resolve(id).map(|t| t.id.clone());
+        let covered: Vec<(String, String)> = checks
+            .iter()
+            .filter(|c| {
+                c.info.techniques.iter().any(|t| {
+                    catalogue.resolve(t).map(|r| r.id.clone()) == wanted || t.eq_ignore_ascii_case(id)
+                })
+            })
+            .map(|c| (c.info.id.to_owned(), c.info.title.to_owned()))
+            .collect();
+        print!("{}", render_technique(catalogue, id, &covered)?);
+        if !args.matrix {
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!();
+    }
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for check in &checks {
+        for t in check.info.techniques {
+            let id = catalogue.resolve(t).map_or_else(|| (*t).to_owned(), |r| r.id.clone());
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+    let highlights = counts
+        .into_iter()
+        .map(|(id, n)| {
+            let level = match n {
+                1 => 1,
+                2..=3 => 2,
+                4..=7 => 3,
+                _ => 4,
+            };
+            (id, Highlight { level, label: Some(n.to_string()) })
+        })
+        .collect();
+    let options = MatrixOptions {
+        width: width(args.width),
+        color: use_color(args.color, false),
+        highlights,
+        title: Some(format!(
+            "ATT&CK v{} for Containers: techniques covered by Palisade's {} posture checks (number = checks)",
+            catalogue.version,
+            checks.len()
+        )),
+    };
+    print!("{}", render_matrix(catalogue, &options));
+    Ok(ExitCode::SUCCESS)
+}
