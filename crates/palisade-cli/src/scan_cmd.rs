@@ -174,6 +174,11 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     for (path, message) in inputs.errors {
         extra_errors.push(InputError { path, line: 0, column: 0, message, kind: InputErrorKind::Io });
     }
+    let template_skips: Vec<_> = inputs
+        .skipped
+        .into_iter()
+        .map(|(path, reason)| palisade_core::SkippedInput { path: display_path(std::path::Path::new(&path)), reason })
+        .collect();
     let progress = if args.no_progress || !std::io::stderr().is_terminal() || inputs.files.len() < 50 {
         ProgressBar::hidden()
     } else {
@@ -209,6 +214,8 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     progress.finish_and_clear();
     let mut report: ScanReport = scanner.finish(outcomes);
     report.errors.extend(extra_errors);
+    report.skipped.extend(template_skips);
+    report.skipped.sort();
     report.errors.sort();
     for finding in &mut report.findings {
         localise(finding, catalogue);

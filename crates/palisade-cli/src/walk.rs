@@ -1,6 +1,6 @@
 //! Turning the PATH arguments into a list of files to scan.
 
-use palisade_scan::kind_from_name;
+use palisade_scan::{is_template_name, kind_from_name};
 use std::path::{Path, PathBuf};
 
 /// Files to scan, plus problems met while looking for them.
@@ -10,6 +10,8 @@ pub struct Inputs {
     pub files: Vec<PathBuf>,
     /// Paths that could not be read, with the reason.
     pub errors: Vec<(String, String)>,
+    /// Files passed over on purpose (templates), with the reason.
+    pub skipped: Vec<(String, String)>,
 }
 
 /// Directories never worth descending into.
@@ -60,9 +62,20 @@ fn walk_dir(dir: &Path, inputs: &mut Inputs) {
                 && kind_from_name(&name).is_some()
             {
                 found.push(path);
+            } else if file_type.is_file() && is_template_name(&name) && looks_scannable_template(&name) {
+                inputs.skipped.push((
+                    path.display().to_string(),
+                    "template file: render it first, then scan the output".into(),
+                ));
             }
         }
     }
     found.sort();
     inputs.files.extend(found);
+}
+
+/// A template of something Palisade reads (`Dockerfile.template`, `deploy.yaml.tmpl`).
+fn looks_scannable_template(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("dockerfile") || lower.contains(".yaml") || lower.contains(".yml")
 }

@@ -89,6 +89,9 @@ impl Default for ScanOptions {
 pub fn kind_from_name(path: &str) -> Option<FileKind> {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
+    if is_template_name(&lower) {
+        return None;
+    }
     if lower == "dockerfile"
         || lower == "containerfile"
         || lower.starts_with("dockerfile.")
@@ -106,6 +109,15 @@ pub fn kind_from_name(path: &str) -> Option<FileKind> {
         return Some(FileKind::Kubernetes);
     }
     None
+}
+
+/// Names of files that are templates of something else (`Dockerfile.template`,
+/// `deploy.yaml.j2`): they only mean something after rendering.
+pub fn is_template_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".template", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", ".gotmpl"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 /// What one file produced.
@@ -184,6 +196,16 @@ impl<'o> Scanner<'o> {
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         out.read = true;
+        if path.to_ascii_lowercase().ends_with(".json") && !text.contains("apiVersion") {
+            // package.json, tsconfig.json, data dumps: JSON without `apiVersion` cannot hold a
+            // Kubernetes object.
+            out.read = false;
+            out.skipped = Some(SkippedInput {
+                path,
+                reason: "JSON without `apiVersion`: not a Kubernetes manifest".into(),
+            });
+            return out;
+        }
         let kind = source
             .kind
             .or_else(|| kind_from_name(&path).filter(|_| path != "-"))
@@ -229,7 +251,7 @@ impl<'o> Scanner<'o> {
                 (palisade_yaml::YamlErrorKind::Syntax, Some((tl, tc))) => (
                     tl,
                     tc,
-                    "unrendered Helm template: this file contains `{{ ... }}` template actions; render it with `helm template` first and scan the output".to_owned(),
+                    UNRENDERED.to_owned(),
                     InputErrorKind::UnrenderedTemplate,
                 ),
                 (palisade_yaml::YamlErrorKind::Limit, _) => (e.line, e.column, e.message.clone(), InputErrorKind::Limit),
@@ -242,6 +264,27 @@ impl<'o> Scanner<'o> {
                 message,
                 kind: error_kind,
             });
+        }
+        // `name: {{ .Release.Name }}` is valid YAML (a map used as a key), so a Helm template
+        // can parse; no Kubernetes or Compose document has such keys.
+        let mut stream = stream;
+        if stream.error.is_none()
+            && text.contains("{{")
+            && let Some(span) = stream.documents.iter().find_map(|d| complex_key(&d.root))
+        {
+            let column = text
+                .lines()
+                .nth(span.line.saturating_sub(1) as usize)
+                .and_then(|l| l.find("{{"))
+                .map_or(span.column, |c| c as u32 + 1);
+            out.errors.push(InputError {
+                path: path.to_owned(),
+                line: span.line,
+                column,
+                message: UNRENDERED.to_owned(),
+                kind: InputErrorKind::UnrenderedTemplate,
+            });
+            stream.documents.clear();
         }
         let is_compose = kind == FileKind::Compose
             || stream.documents.first().is_some_and(|d| compose::looks_like_compose(&d.root));
@@ -384,6 +427,23 @@ fn sniff(text: &str) -> FileKind {
         FileKind::Dockerfile
     } else {
         FileKind::Kubernetes
+    }
+}
+
+const UNRENDERED: &str = "unrendered Helm template: this file contains `{{ ... }}` template actions; render it with `helm template` first and scan the output";
+
+/// The span of the first mapping key that is itself a map or sequence.
+fn complex_key(node: &palisade_yaml::Node) -> Option<palisade_yaml::Span> {
+    match &node.value {
+        palisade_yaml::Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+            if k.is_map() || k.is_seq() {
+                Some(k.span)
+            } else {
+                complex_key(v)
+            }
+        }),
+        palisade_yaml::Value::Seq(items) => items.iter().find_map(complex_key),
+        _ => None,
     }
 }
 
