@@ -1,1 +1,42 @@
-fn main() {}
+//! Workspace automation: `cargo run -p xtask -- <subcommand>`.
+//!
+//! Each subcommand lives in its own module; add new ones to [`Command`].
+
+mod attack;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "Palisade workspace tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the ATT&CK catalogues in crates/palisade-attack/data/.
+    Attack(attack::AttackArgs),
+}
+
+/// The workspace root (the directory above `xtask/`).
+pub(crate) fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Attack(args) => attack::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
