@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module; add new ones to [`Command`].
 
 mod attack;
+mod docs;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -19,6 +20,8 @@ struct Cli {
 enum Command {
     /// Regenerate the ATT&CK catalogues in crates/palisade-attack/data/.
     Attack(attack::AttackArgs),
+    /// Regenerate docs/checks.md from the checks' metadata (`--check` verifies it is current).
+    Docs(docs::DocsArgs),
 }
 
 /// The workspace root (the directory above `xtask/`).
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Attack(args) => attack::run(&args),
+        Command::Docs(args) => docs::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
