@@ -36,7 +36,8 @@ pub fn run(args: AttackArgs) -> Result<ExitCode> {
             .iter()
             .filter(|c| {
                 c.info.techniques.iter().any(|t| {
-                    catalogue.resolve(t).map(|r| r.id.clone()) == wanted || t.eq_ignore_ascii_case(id)
+                    catalogue.resolve(t).map(|r| r.id.clone()) == wanted
+                        || t.eq_ignore_ascii_case(id)
                 })
             })
             .map(|c| (c.info.id.to_owned(), c.info.title.to_owned()))
@@ -50,7 +51,9 @@ pub fn run(args: AttackArgs) -> Result<ExitCode> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for check in &checks {
         for t in check.info.techniques {
-            let id = catalogue.resolve(t).map_or_else(|| (*t).to_owned(), |r| r.id.clone());
+            let id = catalogue
+                .resolve(t)
+                .map_or_else(|| (*t).to_owned(), |r| r.id.clone());
             *counts.entry(id).or_default() += 1;
         }
     }
@@ -63,7 +66,13 @@ pub fn run(args: AttackArgs) -> Result<ExitCode> {
                 4..=7 => 3,
                 _ => 4,
             };
-            (id, Highlight { level, label: Some(n.to_string()) })
+            (
+                id,
+                Highlight {
+                    level,
+                    label: Some(n.to_string()),
+                },
+            )
         })
         .collect();
     let options = MatrixOptions {

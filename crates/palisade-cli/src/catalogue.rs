@@ -28,8 +28,9 @@ impl AttackOpts {
             Some(path) => {
                 let bytes = std::fs::read(path)
                     .with_context(|| format!("cannot read ATT&CK data {}", path.display()))?;
-                let catalogue = Catalogue::from_stix_bytes(&bytes)
-                    .with_context(|| format!("{} is not a usable ATT&CK STIX bundle", path.display()))?;
+                let catalogue = Catalogue::from_stix_bytes(&bytes).with_context(|| {
+                    format!("{} is not a usable ATT&CK STIX bundle", path.display())
+                })?;
                 // One catalogue per process run: leaking it gives the same lifetime as the
                 // built-in ones.
                 Ok(Box::leak(Box::new(catalogue)))
@@ -44,7 +45,9 @@ pub fn localise(finding: &mut Finding, catalogue: &Catalogue) {
     let mut techniques: Vec<String> = Vec::new();
     let mut tactic_idx: Vec<usize> = Vec::new();
     for id in &finding.techniques {
-        let resolved = catalogue.resolve(id).map_or_else(|| id.clone(), |t| t.id.clone());
+        let resolved = catalogue
+            .resolve(id)
+            .map_or_else(|| id.clone(), |t| t.id.clone());
         if !techniques.contains(&resolved) {
             techniques.push(resolved);
         }

@@ -26,7 +26,12 @@ pub fn run(args: ChecksArgs) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         println!("{} {} ({})", info.id, info.title, info.name);
-        println!("severity: {}   techniques: {}   input: {}", info.severity, info.techniques.join(", "), info.target.as_str());
+        println!(
+            "severity: {}   techniques: {}   input: {}",
+            info.severity,
+            info.techniques.join(", "),
+            info.target.as_str()
+        );
         println!("\nWhy it matters\n  {}", wrap(info.rationale));
         println!("\nHow to fix\n  {}", wrap(info.remediation));
         println!("\nFlagged\n{}", indent(info.bad_example));
@@ -41,9 +46,18 @@ pub fn run(args: ChecksArgs) -> Result<ExitCode> {
     }
     for check in &checks {
         let info = &check.info;
-        println!("{:<13} {:<8} {:<24} {}", info.id, info.severity.as_str(), info.techniques.join(","), info.title);
+        println!(
+            "{:<13} {:<8} {:<24} {}",
+            info.id,
+            info.severity.as_str(),
+            info.techniques.join(","),
+            info.title
+        );
     }
-    println!("\n{} checks. `palisade checks ID` explains one.", checks.len());
+    println!(
+        "\n{} checks. `palisade checks ID` explains one.",
+        checks.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -16,8 +16,16 @@ use std::process::ExitCode;
 /// attackers use, see them on the ATT&CK matrix, and export them as JSON, SARIF or ATT&CK
 /// Navigator layers.
 #[derive(Debug, Parser)]
-#[command(name = "palisade", version, about, long_about, propagate_version = true)]
-#[command(after_help = "Examples:\n  palisade scan examples/\n  palisade scan k8s/ --format sarif --output palisade.sarif\n  helm template ./chart | palisade scan -\n  palisade attack --matrix\n  palisade attack T1611\n  palisade checks PAL-K8S-012")]
+#[command(
+    name = "palisade",
+    version,
+    about,
+    long_about,
+    propagate_version = true
+)]
+#[command(
+    after_help = "Examples:\n  palisade scan examples/\n  palisade scan k8s/ --format sarif --output palisade.sarif\n  helm template ./chart | palisade scan -\n  palisade attack --matrix\n  palisade attack T1611\n  palisade checks PAL-K8S-012"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use palisade_attack::navigator::LayerBuilder;
 use palisade_core::{InputError, InputErrorKind, ScanReport, Severity};
-use palisade_report::{GroupBy, RenderContext, TableOptions, render_json, render_sarif, render_table};
+use palisade_report::{
+    GroupBy, RenderContext, TableOptions, render_json, render_sarif, render_table,
+};
 use palisade_scan::checks::all_checks;
 use palisade_scan::suppress::parse_suppression_file;
 use palisade_scan::{ScanOptions, Scanner, Source};
@@ -90,6 +92,9 @@ pub struct ScanArgs {
     /// Do not show the progress bar (it only shows on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+    /// Leave out the ATT&CK matrix that heads the table output.
+    #[arg(long)]
+    pub no_matrix: bool,
     /// Colour output.
     #[arg(long, value_enum, default_value_t)]
     pub color: ColorChoice,
@@ -117,7 +122,10 @@ fn read_input(path: &std::path::Path, max: usize) -> Result<Vec<u8>, String> {
     }
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if meta.len() > max as u64 {
-        return Err(format!("file is {} bytes, more than the {max} byte limit", meta.len()));
+        return Err(format!(
+            "file is {} bytes, more than the {max} byte limit",
+            meta.len()
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     check_size(bytes, max)
@@ -172,24 +180,36 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
 
     let inputs = walk::collect(&args.paths);
     for (path, message) in inputs.errors {
-        extra_errors.push(InputError { path, line: 0, column: 0, message, kind: InputErrorKind::Io });
+        extra_errors.push(InputError {
+            path,
+            line: 0,
+            column: 0,
+            message,
+            kind: InputErrorKind::Io,
+        });
     }
     let template_skips: Vec<_> = inputs
         .skipped
         .into_iter()
-        .map(|(path, reason)| palisade_core::SkippedInput { path: display_path(std::path::Path::new(&path)), reason })
+        .map(|(path, reason)| palisade_core::SkippedInput {
+            path: display_path(std::path::Path::new(&path)),
+            reason,
+        })
         .collect();
-    let progress = if args.no_progress || !std::io::stderr().is_terminal() || inputs.files.len() < 50 {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::new(inputs.files.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} scanning {pos}/{len} files [{bar:30}] {elapsed}")
+    let progress =
+        if args.no_progress || !std::io::stderr().is_terminal() || inputs.files.len() < 50 {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::new(inputs.files.len() as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} scanning {pos}/{len} files [{bar:30}] {elapsed}",
+                )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
-        );
-        bar
-    };
+            );
+            bar
+        };
     let scanner = Scanner::new(&options);
     let max = options.limits.max_bytes;
     let outcomes: Vec<_> = inputs
@@ -198,7 +218,11 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         .map(|path| {
             let shown = display_path(path);
             let outcome = match read_input(path, max) {
-                Ok(bytes) => scanner.scan_source(Source { path: shown, bytes, kind: None }),
+                Ok(bytes) => scanner.scan_source(Source {
+                    path: shown,
+                    bytes,
+                    kind: None,
+                }),
                 Err(message) => palisade_scan::FileOutcome::error(InputError {
                     path: shown,
                     line: 0,
@@ -232,7 +256,26 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         tactic_of: &tactic_of,
         technique_name: &technique_name,
     };
+    let color = use_color(args.color, to_file);
     let mut rendered = match args.format {
+        Format::Table if !args.no_matrix => {
+            let mut text = findings_matrix(&report, catalogue, width(args.width), color);
+            text.push('\n');
+            text.push_str(&render_table(
+                &report,
+                &cx,
+                &TableOptions {
+                    group_by: match args.group_by {
+                        Grouping::Tactic => GroupBy::Tactic,
+                        Grouping::Severity => GroupBy::Severity,
+                    },
+                    color,
+                    width: width(args.width),
+                    show_suppressed: args.show_suppressed,
+                },
+            ));
+            text
+        }
         Format::Table => render_table(
             &report,
             &cx,
@@ -241,7 +284,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
                     Grouping::Tactic => GroupBy::Tactic,
                     Grouping::Severity => GroupBy::Severity,
                 },
-                color: use_color(args.color, to_file),
+                color,
                 width: width(args.width),
                 show_suppressed: args.show_suppressed,
             },
@@ -277,6 +320,58 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     })
 }
 
+/// The ATT&CK matrix with the techniques the active findings enable highlighted: heat by the
+/// worst severity, label = number of findings.
+fn findings_matrix(
+    report: &ScanReport,
+    catalogue: &palisade_attack::Catalogue,
+    width: usize,
+    color: bool,
+) -> String {
+    use palisade_attack::matrix::{Highlight, MatrixOptions, render_matrix};
+    use std::collections::BTreeMap;
+    let mut per_technique: BTreeMap<String, (Severity, usize)> = BTreeMap::new();
+    for finding in report.active_findings() {
+        for technique in &finding.techniques {
+            let entry = per_technique
+                .entry(technique.clone())
+                .or_insert((Severity::Info, 0));
+            entry.0 = entry.0.max(finding.severity);
+            entry.1 += 1;
+        }
+    }
+    let highlights = per_technique
+        .into_iter()
+        .map(|(id, (severity, count))| {
+            let level = match severity {
+                Severity::Critical => 4,
+                Severity::High => 3,
+                Severity::Medium => 2,
+                Severity::Low | Severity::Info => 1,
+            };
+            (
+                id,
+                Highlight {
+                    level,
+                    label: Some(count.to_string()),
+                },
+            )
+        })
+        .collect();
+    render_matrix(
+        catalogue,
+        &MatrixOptions {
+            width,
+            color,
+            highlights,
+            title: Some(format!(
+                "ATT&CK v{} for Containers: techniques your configuration enables (number = findings, heat = worst severity)",
+                catalogue.version
+            )),
+        },
+    )
+}
+
 /// Score of one finding in the Navigator layer.
 fn severity_score(severity: Severity) -> f64 {
     match severity {
@@ -295,7 +390,9 @@ fn navigator_layer(report: &ScanReport, catalogue: &palisade_attack::Catalogue) 
     let mut per_technique: BTreeMap<&str, (Severity, BTreeMap<&str, usize>)> = BTreeMap::new();
     for finding in report.active_findings() {
         for technique in &finding.techniques {
-            let entry = per_technique.entry(technique).or_insert((Severity::Info, BTreeMap::new()));
+            let entry = per_technique
+                .entry(technique)
+                .or_insert((Severity::Info, BTreeMap::new()));
             entry.0 = entry.0.max(finding.severity);
             *entry.1.entry(&finding.check).or_default() += 1;
         }
@@ -306,7 +403,11 @@ fn navigator_layer(report: &ScanReport, catalogue: &palisade_attack::Catalogue) 
             report.active_findings().count(),
             report.files
         ))
-        .gradient(vec!["#fff7bc".into(), "#fd8d3c".into(), "#bd0026".into()], 0.0, 100.0);
+        .gradient(
+            vec!["#fff7bc".into(), "#fd8d3c".into(), "#bd0026".into()],
+            0.0,
+            100.0,
+        );
     for (technique, (severity, checks)) in per_technique {
         let comment = checks
             .iter()
@@ -315,7 +416,13 @@ fn navigator_layer(report: &ScanReport, catalogue: &palisade_attack::Catalogue) 
             .join(", ");
         let metadata = vec![("worst severity".to_owned(), severity.to_string())];
         // A technique outside this catalogue is reported, not silently dropped.
-        if let Err(e) = builder.add(technique, None, severity_score(severity), &comment, metadata) {
+        if let Err(e) = builder.add(
+            technique,
+            None,
+            severity_score(severity),
+            &comment,
+            metadata,
+        ) {
             eprintln!("palisade: warning: {e}");
         }
     }

@@ -15,7 +15,14 @@ pub struct Inputs {
 }
 
 /// Directories never worth descending into.
-const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "target", ".terraform"];
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "target",
+    ".terraform",
+];
 
 /// Expand the arguments: files are taken as given (whatever their name), directories are
 /// walked recursively for YAML/JSON, Dockerfiles and Compose files. Symlinked directories
@@ -45,13 +52,17 @@ fn walk_dir(dir: &Path, inputs: &mut Inputs) {
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) => {
-                inputs.errors.push((dir.display().to_string(), e.to_string()));
+                inputs
+                    .errors
+                    .push((dir.display().to_string(), e.to_string()));
                 continue;
             }
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let Ok(file_type) = entry.file_type() else { continue };
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if file_type.is_dir() {
@@ -62,7 +73,10 @@ fn walk_dir(dir: &Path, inputs: &mut Inputs) {
                 && kind_from_name(&name).is_some()
             {
                 found.push(path);
-            } else if file_type.is_file() && is_template_name(&name) && looks_scannable_template(&name) {
+            } else if file_type.is_file()
+                && is_template_name(&name)
+                && looks_scannable_template(&name)
+            {
                 inputs.skipped.push((
                     path.display().to_string(),
                     "template file: render it first, then scan the output".into(),

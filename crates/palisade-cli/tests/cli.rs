@@ -26,7 +26,10 @@ fn palisade(args: &[&str], cwd: &Path, stdin: Option<&[u8]>) -> Output {
 
 fn json_of(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
     })
 }
 
@@ -36,57 +39,120 @@ const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, nam
 fn exit_codes_follow_fail_on() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pod.yaml"), PRIVILEGED_POD).unwrap();
-    let out = palisade(&["scan", "pod.yaml", "--select", "PAL-K8S-001"], dir.path(), None);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = palisade(
+        &["scan", "pod.yaml", "--select", "PAL-K8S-001"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Critical finding, threshold above it does not exist; `info` threshold trips too.
-    let out = palisade(&["scan", "pod.yaml", "--select", "PAL-K8S-006"], dir.path(), None);
+    let out = palisade(
+        &["scan", "pod.yaml", "--select", "PAL-K8S-006"],
+        dir.path(),
+        None,
+    );
     assert_eq!(out.status.code(), Some(0));
-    let out = palisade(&["scan", "pod.yaml", "--fail-on", "nonsense"], dir.path(), None);
+    let out = palisade(
+        &["scan", "pod.yaml", "--fail-on", "nonsense"],
+        dir.path(),
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn stdin_is_scanned_and_reported_as_dash() {
     let dir = tempfile::tempdir().unwrap();
-    let out = palisade(&["scan", "-", "--format", "json", "--select", "PAL-K8S-001"], dir.path(), Some(PRIVILEGED_POD.as_bytes()));
+    let out = palisade(
+        &["scan", "-", "--format", "json", "--select", "PAL-K8S-001"],
+        dir.path(),
+        Some(PRIVILEGED_POD.as_bytes()),
+    );
     let report = json_of(&out);
     let f = &report["findings"][0];
     assert_eq!(f["check"], "PAL-K8S-001");
     assert_eq!(f["location"]["path"], "-");
     assert_eq!(f["location"]["line"], 9);
     assert_eq!(f["location"]["column"], 21);
-    assert_eq!(f["location"]["pointer"], "/spec/containers/0/securityContext/privileged");
+    assert_eq!(
+        f["location"]["pointer"],
+        "/spec/containers/0/securityContext/privileged"
+    );
     assert_eq!(f["object"]["kind"], "Pod");
     assert_eq!(f["object"]["namespace"], "shop");
-    assert_eq!(f["tactics"], serde_json::json!(["execution", "privilege-escalation", "defense-evasion"]));
+    assert_eq!(
+        f["tactics"],
+        serde_json::json!(["execution", "privilege-escalation", "defense-evasion"])
+    );
 }
 
 #[test]
 fn bad_files_are_reported_with_position_and_the_rest_is_scanned() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("good.yaml"), PRIVILEGED_POD).unwrap();
-    std::fs::write(dir.path().join("broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n").unwrap();
-    std::fs::write(dir.path().join("chart.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("chart.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("blob.yaml"), b"\x00\x01binary\x00").unwrap();
     let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n";
     std::fs::write(dir.path().join("bomb.yaml"), bomb).unwrap();
-    std::fs::write(dir.path().join("deep.json"), format!("{{\"apiVersion\": {}{}}}", "[".repeat(5000), "]".repeat(5000))).unwrap();
+    std::fs::write(
+        dir.path().join("deep.json"),
+        format!(
+            "{{\"apiVersion\": {}{}}}",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        ),
+    )
+    .unwrap();
     let out = palisade(&["scan", ".", "--format", "json"], dir.path(), None);
     assert_eq!(out.status.code(), Some(2), "input errors mean exit 2");
     let report = json_of(&out);
     let errors = report["errors"].as_array().unwrap();
-    let by_path = |p: &str| errors.iter().find(|e| e["path"] == p).unwrap_or_else(|| panic!("no error for {p}: {errors:#?}"));
+    let by_path = |p: &str| {
+        errors
+            .iter()
+            .find(|e| e["path"] == p)
+            .unwrap_or_else(|| panic!("no error for {p}: {errors:#?}"))
+    };
     let broken = by_path("broken.yaml");
     assert_eq!(broken["kind"], "parse");
     assert!(broken["line"].as_u64().unwrap() >= 4, "{broken}");
     let chart = by_path("chart.yaml");
     assert_eq!(chart["kind"], "unrendered-template");
-    assert_eq!((chart["line"].as_u64(), chart["column"].as_u64()), (Some(4), Some(9)));
+    assert_eq!(
+        (chart["line"].as_u64(), chart["column"].as_u64()),
+        (Some(4), Some(9))
+    );
     assert_eq!(by_path("bomb.yaml")["kind"], "limit");
     assert_eq!(by_path("deep.json")["kind"], "limit");
-    assert!(report["skipped"].as_array().unwrap().iter().any(|s| s["path"] == "blob.yaml" && s["reason"] == "binary file"));
+    assert!(
+        report["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["path"] == "blob.yaml" && s["reason"] == "binary file")
+    );
     // The good file was still scanned.
-    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["check"] == "PAL-K8S-001" && f["location"]["path"] == "good.yaml"));
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "PAL-K8S-001" && f["location"]["path"] == "good.yaml")
+    );
     // Human output names file:line:column too.
     let table = palisade(&["scan", "."], dir.path(), None);
     let text = String::from_utf8_lossy(&table.stdout);
@@ -98,29 +164,72 @@ fn suppressions_from_all_three_places_are_applied_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let annotated = PRIVILEGED_POD.replace("metadata: {name: p, namespace: shop}", "metadata:\n  name: p\n  namespace: shop\n  annotations:\n    palisade.dev/ignore: \"PAL-K8S-001 -- lab pod\"");
     std::fs::write(dir.path().join("annotated.yaml"), annotated).unwrap();
-    let inline = PRIVILEGED_POD.replace("privileged: true", "privileged: true # palisade:ignore PAL-K8S-001 -- CNI test");
+    let inline = PRIVILEGED_POD.replace(
+        "privileged: true",
+        "privileged: true # palisade:ignore PAL-K8S-001 -- CNI test",
+    );
     std::fs::write(dir.path().join("inline.yaml"), inline).unwrap();
     std::fs::write(dir.path().join("central.yaml"), PRIVILEGED_POD).unwrap();
-    std::fs::write(dir.path().join("expired.yaml"), PRIVILEGED_POD.replace("privileged: true", "privileged: true # palisade:ignore PAL-K8S-001 until=2026-01-01 -- temporary")).unwrap();
+    std::fs::write(
+        dir.path().join("expired.yaml"),
+        PRIVILEGED_POD.replace(
+            "privileged: true",
+            "privileged: true # palisade:ignore PAL-K8S-001 until=2026-01-01 -- temporary",
+        ),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("ignore.yaml"),
         "suppressions:\n  - check: PAL-K8S-001\n    paths: [central.yaml]\n    object: {kind: Pod, name: p}\n    reason: accepted risk\n  - check: PAL-K8S-006\n    reason: never used\n  - check: PAL-K8S-007\n",
     )
     .unwrap();
-    let out = palisade(&["scan", "annotated.yaml", "inline.yaml", "central.yaml", "expired.yaml", "--suppressions", "ignore.yaml", "--select", "PAL-K8S-001", "--format", "json"], dir.path(), None);
+    let out = palisade(
+        &[
+            "scan",
+            "annotated.yaml",
+            "inline.yaml",
+            "central.yaml",
+            "expired.yaml",
+            "--suppressions",
+            "ignore.yaml",
+            "--select",
+            "PAL-K8S-001",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+        None,
+    );
     let report = json_of(&out);
     let findings = report["findings"].as_array().unwrap();
-    let state = |path: &str| findings.iter().find(|f| f["location"]["path"] == path).map(|f| f["suppressed"].clone()).unwrap();
+    let state = |path: &str| {
+        findings
+            .iter()
+            .find(|f| f["location"]["path"] == path)
+            .map(|f| f["suppressed"].clone())
+            .unwrap()
+    };
     assert_eq!(state("annotated.yaml")["reason"], "lab pod");
     assert_eq!(state("inline.yaml")["reason"], "CNI test");
     assert_eq!(state("central.yaml")["reason"], "accepted risk");
-    assert!(state("expired.yaml").is_null(), "expired suppression must not apply");
+    assert!(
+        state("expired.yaml").is_null(),
+        "expired suppression must not apply"
+    );
     let sups = report["suppressions"].as_array().unwrap();
     assert!(sups.iter().any(|s| s["state"] == "expired"));
-    assert!(sups.iter().any(|s| s["state"] == "unused" && s["checks"][0] == "PAL-K8S-006"));
+    assert!(
+        sups.iter()
+            .any(|s| s["state"] == "unused" && s["checks"][0] == "PAL-K8S-006")
+    );
     // The entry without a reason is an error, and does not apply.
     let errors = report["errors"].as_array().unwrap();
-    assert!(errors.iter().any(|e| e["path"] == "ignore.yaml" && e["message"].as_str().unwrap().contains("reason")), "{errors:#?}");
+    assert!(
+        errors.iter().any(
+            |e| e["path"] == "ignore.yaml" && e["message"].as_str().unwrap().contains("reason")
+        ),
+        "{errors:#?}"
+    );
     // One active finding (expired) keeps the exit code at 2 because of the bad suppression file entry.
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(report["summary"]["findings"], 1);
@@ -131,7 +240,12 @@ fn every_format_renders_the_examples() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for format in ["table", "json", "sarif", "navigator"] {
         let out = palisade(&["scan", "examples", "--format", format], &root, None);
-        assert_eq!(out.status.code(), Some(1), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!out.stdout.is_empty());
         if format != "table" {
             let v = json_of(&out);
@@ -151,9 +265,25 @@ fn every_format_renders_the_examples() {
 #[test]
 fn attack_version_19_translates_tactics() {
     let dir = tempfile::tempdir().unwrap();
-    let out = palisade(&["scan", "-", "--format", "json", "--select", "PAL-K8S-001", "--attack-version", "19"], dir.path(), Some(PRIVILEGED_POD.as_bytes()));
+    let out = palisade(
+        &[
+            "scan",
+            "-",
+            "--format",
+            "json",
+            "--select",
+            "PAL-K8S-001",
+            "--attack-version",
+            "19",
+        ],
+        dir.path(),
+        Some(PRIVILEGED_POD.as_bytes()),
+    );
     let report = json_of(&out);
     assert_eq!(report["attack"]["version"], "19.1");
     let tactics = report["findings"][0]["tactics"].as_array().unwrap();
-    assert!(!tactics.iter().any(|t| t == "defense-evasion"), "{tactics:?}");
+    assert!(
+        !tactics.iter().any(|t| t == "defense-evasion"),
+        "{tactics:?}"
+    );
 }

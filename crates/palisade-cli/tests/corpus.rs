@@ -33,17 +33,31 @@ fn whole_corpus_scans_without_unexpected_errors() {
     // must be reported as such.
     let unexpected: Vec<&Value> = errors
         .iter()
-        .filter(|e| e["kind"] != "unrendered-template" || !e["path"].as_str().unwrap_or("").contains("/templates/"))
+        .filter(|e| {
+            e["kind"] != "unrendered-template"
+                || !e["path"].as_str().unwrap_or("").contains("/templates/")
+        })
         .collect();
-    assert!(unexpected.is_empty(), "unexpected input errors: {unexpected:#?}");
+    assert!(
+        unexpected.is_empty(),
+        "unexpected input errors: {unexpected:#?}"
+    );
     let helm: Vec<&Value> = errors
         .iter()
-        .filter(|e| e["path"].as_str().unwrap_or("").contains("cert-manager-chart-unrendered"))
+        .filter(|e| {
+            e["path"]
+                .as_str()
+                .unwrap_or("")
+                .contains("cert-manager-chart-unrendered")
+        })
         .collect();
     assert!(!helm.is_empty(), "the unrendered chart must be reported");
     for e in &helm {
         assert_eq!(e["kind"], "unrendered-template", "{e}");
-        assert!(e["message"].as_str().unwrap().contains("helm template"), "{e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("helm template"),
+            "{e}"
+        );
         assert!(e["line"].as_u64().unwrap() > 0, "{e}");
     }
     // Exit code 2: some input (the unrendered chart) could not be parsed.
@@ -56,8 +70,16 @@ fn whole_corpus_scans_without_unexpected_errors() {
             .filter(|f| f["location"]["path"].as_str().unwrap_or("").contains(set))
             .count()
     };
-    assert!(count_in("/badpods/") >= 100, "badpods: {}", count_in("/badpods/"));
-    assert!(count_in("/kubernetes-goat/") >= 20, "kubernetes-goat: {}", count_in("/kubernetes-goat/"));
+    assert!(
+        count_in("/badpods/") >= 100,
+        "badpods: {}",
+        count_in("/badpods/")
+    );
+    assert!(
+        count_in("/kubernetes-goat/") >= 20,
+        "kubernetes-goat: {}",
+        count_in("/kubernetes-goat/")
+    );
     // Every badPods escape primitive is caught on the pod that uses it.
     for (dir, check) in [
         ("/badpods/manifests/priv/pod/", "PAL-K8S-001"),
@@ -81,7 +103,10 @@ fn whole_corpus_scans_without_unexpected_errors() {
     let summary = &report["summary"];
     eprintln!(
         "corpus: {} files, {} objects, {} findings, {} errors",
-        summary["files"], summary["objects"], summary["findings"], errors.len()
+        summary["files"],
+        summary["objects"],
+        summary["findings"],
+        errors.len()
     );
     assert!(summary["files"].as_u64().unwrap() > 1000);
 }

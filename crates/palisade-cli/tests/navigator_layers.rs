@@ -14,8 +14,13 @@ fn scan_layers_load_in_mitreattack_python() {
     let python = std::env::var_os("PALISADE_MITREATTACK_PYTHON");
     let required = std::env::var_os("PALISADE_REQUIRE_MITREATTACK").is_some();
     let Some(python) = python else {
-        assert!(!required, "PALISADE_REQUIRE_MITREATTACK is set but PALISADE_MITREATTACK_PYTHON is not");
-        eprintln!("NOTICE: PALISADE_MITREATTACK_PYTHON not set; mitreattack-python layer check skipped");
+        assert!(
+            !required,
+            "PALISADE_REQUIRE_MITREATTACK is set but PALISADE_MITREATTACK_PYTHON is not"
+        );
+        eprintln!(
+            "NOTICE: PALISADE_MITREATTACK_PYTHON not set; mitreattack-python layer check skipped"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -23,7 +28,15 @@ fn scan_layers_load_in_mitreattack_python() {
     for version in ["18.1", "19"] {
         let path = dir.path().join(format!("scan-{version}.json"));
         let status = Command::new(env!("CARGO_BIN_EXE_palisade"))
-            .args(["scan", "examples", "--format", "navigator", "--attack-version", version, "--output"])
+            .args([
+                "scan",
+                "examples",
+                "--format",
+                "navigator",
+                "--attack-version",
+                version,
+                "--output",
+            ])
             .arg(&path)
             .current_dir(&root)
             .status()
@@ -40,6 +53,9 @@ fn scan_layers_load_in_mitreattack_python() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     eprintln!("{stdout}{stderr}");
-    assert!(output.status.success(), "mitreattack-python rejected a layer:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "mitreattack-python rejected a layer:\n{stdout}\n{stderr}"
+    );
     assert_eq!(stdout.matches("OK ").count(), 2, "{stdout}");
 }
