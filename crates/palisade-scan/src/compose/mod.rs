@@ -20,30 +20,11 @@ impl ComposeService {
     /// Cursor at the service, pointer `/services/<name>`.
     pub fn cursor(&self) -> Cursor<'_> {
         let mut c = Cursor::root(&self.node, &self.origin);
-        c.pointer = format!("/services/{}", palisade_core::escape_pointer_token(&self.name));
+        c.pointer = format!(
+            "/services/{}",
+            palisade_core::escape_pointer_token(&self.name)
+        );
         c
-    }
-
-    /// Short-syntax and long-syntax volumes as (host source, container target, cursor).
-    pub fn volumes(&self) -> Vec<(String, String, Cursor<'_>)> {
-        let Some(volumes) = self.cursor().get("volumes") else {
-            return Vec::new();
-        };
-        volumes
-            .items()
-            .filter_map(|vol| {
-                if let Some(text) = vol.text() {
-                    let mut parts = text.splitn(3, ':');
-                    let source = parts.next()?.to_owned();
-                    let target = parts.next().unwrap_or("").to_owned();
-                    Some((source, target, vol))
-                } else {
-                    let source = vol.text_of("source")?.to_owned();
-                    let target = vol.text_of("target").unwrap_or("").to_owned();
-                    Some((source, target, vol))
-                }
-            })
-            .collect()
     }
 }
 
@@ -70,7 +51,11 @@ pub fn looks_like_compose(root: &Node) -> bool {
 
 /// Apply Compose interpolation to every scalar of `node`. Unknown variables without a
 /// default become empty strings, as `docker compose` does; `${VAR:?msg}` errors are returned.
-pub fn interpolate_tree(node: &mut Node, env: &HashMap<String, String>, errors: &mut Vec<(u32, u32, String)>) {
+pub fn interpolate_tree(
+    node: &mut Node,
+    env: &HashMap<String, String>,
+    errors: &mut Vec<(u32, u32, String)>,
+) {
     match &mut node.value {
         Value::Seq(items) => {
             for item in items {
@@ -105,7 +90,11 @@ pub fn interpolate(text: &str, env: &HashMap<String, String>) -> Result<String, 
     interpolate_depth(text, env, 0)
 }
 
-fn interpolate_depth(text: &str, env: &HashMap<String, String>, depth: u8) -> Result<String, String> {
+fn interpolate_depth(
+    text: &str,
+    env: &HashMap<String, String>,
+    depth: u8,
+) -> Result<String, String> {
     if depth > 8 {
         return Err("interpolation nested too deeply".into());
     }
@@ -151,7 +140,9 @@ fn interpolate_depth(text: &str, env: &HashMap<String, String>, depth: u8) -> Re
             Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
                 let start = i + 1;
                 let mut end = start;
-                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
+                {
                     end += 1;
                 }
                 out.push_str(env.get(&text[start..end]).map_or("", String::as_str));
@@ -191,11 +182,18 @@ fn expand(inner: &str, env: &HashMap<String, String>, depth: u8) -> Result<Strin
         return if ok {
             Ok(current())
         } else {
-            Err(format!("required variable `{name}` is not set: {}", &op[skip..]))
+            Err(format!(
+                "required variable `{name}` is not set: {}",
+                &op[skip..]
+            ))
         };
     }
     if op.starts_with(":+") {
-        return if non_empty { rest(2) } else { Ok(String::new()) };
+        return if non_empty {
+            rest(2)
+        } else {
+            Ok(String::new())
+        };
     }
     if op.starts_with('+') {
         return if set { rest(1) } else { Ok(String::new()) };
@@ -209,7 +207,10 @@ pub fn services_from_document(path: &str, document: usize, mut root: Node) -> Ve
     let Value::Map(entries) = &mut root.value else {
         return out;
     };
-    let Some((_, services)) = entries.iter_mut().find(|(k, _)| k.text() == Some("services")) else {
+    let Some((_, services)) = entries
+        .iter_mut()
+        .find(|(k, _)| k.text() == Some("services"))
+    else {
         return out;
     };
     let Value::Map(services) = std::mem::replace(&mut services.value, Value::Null) else {

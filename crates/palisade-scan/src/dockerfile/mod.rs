@@ -10,8 +10,24 @@ use palisade_core::ObjectRef;
 pub const MAX_DOCKERFILE_BYTES: usize = 8 * 1024 * 1024;
 
 const KNOWN: &[&str] = &[
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
-    "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
 ];
 
 /// A heredoc attached to an instruction.
@@ -131,7 +147,10 @@ impl Dockerfile {
     /// The place of the whole file (line 1), for findings about something missing.
     pub fn file_spot(&self) -> Spot<'_> {
         let origin = self.origins.last().unwrap_or(&self.global_origin);
-        let first = self.stages.last().and_then(|s| self.instructions.get(s.from));
+        let first = self
+            .stages
+            .last()
+            .and_then(|s| self.instructions.get(s.from));
         Spot {
             origin,
             line: first.map_or(1, |i| i.line),
@@ -142,19 +161,14 @@ impl Dockerfile {
 
     /// Instructions of one stage.
     pub fn stage_instructions(&self, stage: usize) -> impl Iterator<Item = &Instruction> {
-        self.instructions.iter().filter(move |i| i.stage == Some(stage))
+        self.instructions
+            .iter()
+            .filter(move |i| i.stage == Some(stage))
     }
 
     /// The final stage (the image that ships).
     pub fn final_stage(&self) -> Option<&Stage> {
         self.stages.last()
-    }
-
-    /// Is `name` the name of an earlier stage (so `FROM name` is not a registry image)?
-    pub fn is_stage_name(&self, name: &str) -> bool {
-        self.stages
-            .iter()
-            .any(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 }
 
@@ -165,7 +179,11 @@ fn dockerfile_origin(path: &str, stage: Option<&Stage>) -> Origin {
             api_version: "dockerfile".into(),
             kind: "Dockerfile".into(),
             namespace: None,
-            name: stage.map(|s| s.name.clone().unwrap_or_else(|| format!("stage-{}", s.index))),
+            name: stage.map(|s| {
+                s.name
+                    .clone()
+                    .unwrap_or_else(|| format!("stage-{}", s.index))
+            }),
             document: stage.map_or(0, |s| s.index),
         }),
     }
@@ -197,11 +215,29 @@ fn unquote(value: &str) -> &str {
         .unwrap_or(value)
 }
 
+/// Byte offset of the next `<<` that is outside single and double quotes.
+fn unquoted_heredoc_marker(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut single, mut double) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if !single => i += 1,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'<' if !single && !double && bytes.get(i + 1) == Some(&b'<') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Heredoc delimiters opened in `args`: `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'`.
 fn heredoc_openers(args: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut rest = args;
-    while let Some(pos) = rest.find("<<") {
+    while let Some(pos) = unquoted_heredoc_marker(rest) {
         let mut after = &rest[pos + 2..];
         let strip_tabs = after.starts_with('-');
         if strip_tabs {
@@ -250,8 +286,12 @@ pub fn parse_dockerfile(path: &str, src: &str) -> Dockerfile {
     // Parser directives: only at the very top, before any instruction, comment or blank line.
     while i < lines.len() {
         let line = lines[i].trim();
-        let Some(body) = line.strip_prefix('#') else { break };
-        let Some((key, value)) = body.split_once('=') else { break };
+        let Some(body) = line.strip_prefix('#') else {
+            break;
+        };
+        let Some((key, value)) = body.split_once('=') else {
+            break;
+        };
         let key = key.trim().to_ascii_lowercase();
         if key.is_empty() || key.contains(char::is_whitespace) {
             break;
@@ -297,8 +337,8 @@ pub fn parse_dockerfile(path: &str, src: &str) -> Dockerfile {
                     i += 1;
                     while i < lines.len() {
                         let next = lines[i].trim_start();
-                        if next.starts_with('#') {
-                            df.comments.push((i as u32 + 1, next[1..].to_owned()));
+                        if let Some(comment) = next.strip_prefix('#') {
+                            df.comments.push((i as u32 + 1, comment.to_owned()));
                             i += 1;
                         } else if next.is_empty() {
                             i += 1;
@@ -337,9 +377,15 @@ pub fn parse_dockerfile(path: &str, src: &str) -> Dockerfile {
         }
         let (mut keyword, mut onbuild, mut rest) = (keyword, None, rest.to_owned());
         if keyword == "ONBUILD" {
-            let inner = rest.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+            let inner = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
             onbuild = Some(inner.clone());
-            rest = rest[rest.find(char::is_whitespace).unwrap_or(rest.len())..].trim().to_owned();
+            rest = rest[rest.find(char::is_whitespace).unwrap_or(rest.len())..]
+                .trim()
+                .to_owned();
             keyword = "ONBUILD".into();
         }
         let effective = onbuild.as_deref().unwrap_or(&keyword);
@@ -351,7 +397,11 @@ pub fn parse_dockerfile(path: &str, src: &str) -> Dockerfile {
                 while i < lines.len() {
                     let line = lines[i];
                     i += 1;
-                    let candidate = if strip_tabs { line.trim_start_matches('\t') } else { line };
+                    let candidate = if strip_tabs {
+                        line.trim_start_matches('\t')
+                    } else {
+                        line
+                    };
                     if candidate.trim_end() == delimiter {
                         closed = true;
                         break;
@@ -371,7 +421,8 @@ pub fn parse_dockerfile(path: &str, src: &str) -> Dockerfile {
                 });
             }
         }
-        let (flags, args) = if matches!(effective, "RUN" | "COPY" | "ADD" | "FROM" | "HEALTHCHECK") {
+        let (flags, args) = if matches!(effective, "RUN" | "COPY" | "ADD" | "FROM" | "HEALTHCHECK")
+        {
             split_flags(&rest)
         } else {
             (Vec::new(), rest.as_str())
@@ -445,17 +496,34 @@ mod tests {
         assert_eq!(copy.flag("from"), Some("build"));
         assert_eq!(copy.args, "/out /app");
         let heredoc = &df.instructions[3];
-        assert_eq!(heredoc.heredocs[0].body, "set -e\ncurl -fsSL https://x | sh");
+        assert_eq!(
+            heredoc.heredocs[0].body,
+            "set -e\ncurl -fsSL https://x | sh"
+        );
         assert_eq!(df.instructions[4].line, 11);
         assert_eq!(df.instructions[5].stage, Some(1));
     }
 
     #[test]
+    fn quoted_heredoc_markers_are_text() {
+        let df = parse_dockerfile(
+            "Dockerfile",
+            "FROM x\nRUN echo \"a<<b\" 'c<<d'\nUSER 1\nb\n",
+        );
+        assert!(df.instructions[1].heredocs.is_empty());
+        assert_eq!(df.instructions[2].keyword, "USER");
+    }
+
+    #[test]
     fn escape_directive_and_exec_form() {
-        let src = "# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir `\n  c:\\\nCMD [\"a\", \"b\"]\n";
+        let src =
+            "# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir `\n  c:\\\nCMD [\"a\", \"b\"]\n";
         let df = parse_dockerfile("Dockerfile", src);
         assert_eq!(df.instructions[1].args, "dir    c:\\");
-        assert_eq!(df.instructions[2].exec_form, Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            df.instructions[2].exec_form,
+            Some(vec!["a".into(), "b".into()])
+        );
     }
 
     #[test]

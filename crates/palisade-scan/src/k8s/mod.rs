@@ -2,7 +2,7 @@
 
 mod workload;
 
-pub use workload::{Container, ContainerKind, Workload};
+pub use workload::{Container, ContainerKind, Workload, normalise_host_path};
 
 use crate::spot::{Cursor, Origin};
 use palisade_core::ObjectRef;
@@ -26,7 +26,10 @@ const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("ReplicaSet", &["spec", "template", "spec"]),
     ("ReplicationController", &["spec", "template", "spec"]),
     ("Job", &["spec", "template", "spec"]),
-    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+    (
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
     ("PodTemplate", &["template", "spec"]),
 ];
 
@@ -128,7 +131,10 @@ pub fn objects_from_documents(path: &str, documents: Vec<Document>) -> LoadedObj
 }
 
 fn push_object(path: &str, document: usize, mut root: Node, out: &mut LoadedObjects, depth: u8) {
-    let api_version = root.get("apiVersion").and_then(Node::text).map(str::to_owned);
+    let api_version = root
+        .get("apiVersion")
+        .and_then(Node::text)
+        .map(str::to_owned);
     let kind = root.get("kind").and_then(Node::text).map(str::to_owned);
     let (Some(api_version), Some(kind)) = (api_version, kind) else {
         out.non_objects += 1;

@@ -70,9 +70,12 @@ impl<'a> Container<'a> {
     /// A security-context field, with the container's value winning over the pod's
     /// (`runAsUser`, `runAsNonRoot`, `seccompProfile`, `seLinuxOptions`, `appArmorProfile`...).
     pub fn effective_security(&self, workload: &Workload<'a>, key: &str) -> Option<Cursor<'a>> {
+        // An explicit null at container level means "not set": the pod's value applies.
         self.cursor
             .get_path(&["securityContext", key])
+            .filter(|c| !c.node.is_null())
             .or_else(|| workload.pod_spec.get_path(&["securityContext", key]))
+            .filter(|c| !c.node.is_null())
     }
 
     /// The image reference.
@@ -85,10 +88,18 @@ impl<'a> Workload<'a> {
     /// All containers: app, init and ephemeral.
     pub fn containers(&self) -> Vec<Container<'a>> {
         let mut out = Vec::new();
-        for kind in [ContainerKind::App, ContainerKind::Init, ContainerKind::Ephemeral] {
+        for kind in [
+            ContainerKind::App,
+            ContainerKind::Init,
+            ContainerKind::Ephemeral,
+        ] {
             if let Some(list) = self.pod_spec.get(kind.field()) {
                 for cursor in list.items().collect::<Vec<_>>() {
-                    let name = cursor.node.get("name").and_then(|n| n.text()).unwrap_or("?");
+                    let name = cursor
+                        .node
+                        .get("name")
+                        .and_then(|n| n.text())
+                        .unwrap_or("?");
                     out.push(Container { cursor, kind, name });
                 }
             }
@@ -110,7 +121,8 @@ impl<'a> Workload<'a> {
             .into_iter()
             .filter_map(|vol| {
                 let path = vol.get_path(&["hostPath", "path"])?;
-                let normalised = normalise_host_path(path.text()?);
+                let text = path.text().filter(|t| !t.trim().is_empty())?;
+                let normalised = normalise_host_path(text);
                 Some((vol, normalised, path))
             })
             .collect()
@@ -118,12 +130,14 @@ impl<'a> Workload<'a> {
 
     /// The service account name the pod runs as (`default` when unset).
     pub fn service_account(&self) -> (&'a str, Option<Cursor<'a>>) {
-        match self
-            .pod_spec
-            .get("serviceAccountName")
-            .or_else(|| self.pod_spec.get("serviceAccount"))
-        {
-            Some(c) => (c.text().unwrap_or("default"), Some(c)),
+        // `serviceAccount` is the deprecated spelling; an empty value means unset.
+        let named = |key: &str| {
+            self.pod_spec
+                .get(key)
+                .and_then(|c| c.text().filter(|t| !t.is_empty()).map(|t| (t, c)))
+        };
+        match named("serviceAccountName").or_else(|| named("serviceAccount")) {
+            Some((name, cursor)) => (name, Some(cursor)),
             None => ("default", None),
         }
     }
@@ -156,7 +170,10 @@ mod tests {
 
     #[test]
     fn host_paths_are_normalised() {
-        assert_eq!(normalise_host_path("/var/run//docker.sock/"), "/var/run/docker.sock");
+        assert_eq!(
+            normalise_host_path("/var/run//docker.sock/"),
+            "/var/run/docker.sock"
+        );
         assert_eq!(normalise_host_path("/"), "/");
         assert_eq!(normalise_host_path("/etc/../proc/./1"), "/proc/1");
     }
