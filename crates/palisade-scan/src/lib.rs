@@ -15,9 +15,7 @@ pub mod suppress;
 
 use checks::{ClusterView, RawFinding, Reporter, Run, WorkloadSummary, all_checks};
 use k8s::K8sObject;
-use palisade_core::{
-    Finding, InputError, InputErrorKind, Location, ScanReport, SkippedInput,
-};
+use palisade_core::{Finding, InputError, InputErrorKind, Location, ScanReport, SkippedInput};
 use palisade_yaml::{Limits, Schema, parse_stream};
 use std::collections::HashMap;
 
@@ -115,9 +113,17 @@ pub fn kind_from_name(path: &str) -> Option<FileKind> {
 /// `deploy.yaml.j2`): they only mean something after rendering.
 pub fn is_template_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".template", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", ".gotmpl"]
-        .iter()
-        .any(|ext| lower.ends_with(ext))
+    [
+        ".template",
+        ".tmpl",
+        ".tpl",
+        ".j2",
+        ".jinja",
+        ".jinja2",
+        ".gotmpl",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
 }
 
 /// What one file produced.
@@ -189,7 +195,10 @@ impl<'o> Scanner<'o> {
             Err(e) => {
                 out.skipped = Some(SkippedInput {
                     path,
-                    reason: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                    reason: format!(
+                        "not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
                 });
                 return out;
             }
@@ -243,7 +252,11 @@ impl<'o> Scanner<'o> {
     }
 
     fn scan_yaml(&self, path: &str, text: &str, kind: FileKind, out: &mut FileOutcome) {
-        let schema = if kind == FileKind::Compose { Schema::Compose } else { Schema::Kubernetes };
+        let schema = if kind == FileKind::Compose {
+            Schema::Compose
+        } else {
+            Schema::Kubernetes
+        };
         let stream = parse_stream(text, schema, &self.options.limits);
         if let Some(e) = &stream.error {
             let template = helm_template_position(text);
@@ -254,7 +267,9 @@ impl<'o> Scanner<'o> {
                     UNRENDERED.to_owned(),
                     InputErrorKind::UnrenderedTemplate,
                 ),
-                (palisade_yaml::YamlErrorKind::Limit, _) => (e.line, e.column, e.message.clone(), InputErrorKind::Limit),
+                (palisade_yaml::YamlErrorKind::Limit, _) => {
+                    (e.line, e.column, e.message.clone(), InputErrorKind::Limit)
+                }
                 _ => (e.line, e.column, e.message.clone(), InputErrorKind::Parse),
             };
             out.errors.push(InputError {
@@ -287,13 +302,22 @@ impl<'o> Scanner<'o> {
             stream.documents.clear();
         }
         let is_compose = kind == FileKind::Compose
-            || stream.documents.first().is_some_and(|d| compose::looks_like_compose(&d.root));
+            || stream
+                .documents
+                .first()
+                .is_some_and(|d| compose::looks_like_compose(&d.root));
         if is_compose {
             for mut doc in stream.documents {
                 let mut interp_errors = Vec::new();
                 compose::interpolate_tree(&mut doc.root, &self.options.env, &mut interp_errors);
                 for (line, column, message) in interp_errors {
-                    out.errors.push(InputError { path: path.to_owned(), line, column, message, kind: InputErrorKind::Invalid });
+                    out.errors.push(InputError {
+                        path: path.to_owned(),
+                        line,
+                        column,
+                        message,
+                        kind: InputErrorKind::Invalid,
+                    });
                 }
                 for service in compose::services_from_document(path, doc.index, doc.root) {
                     out.objects += 1;
@@ -323,7 +347,10 @@ impl<'o> Scanner<'o> {
                     pointer: at.pointer.clone(),
                     namespace: w.namespace().to_owned(),
                     service_account: sa.to_owned(),
-                    automount: w.pod_spec.get("automountServiceAccountToken").and_then(|c| c.as_bool()),
+                    automount: w
+                        .pod_spec
+                        .get("automountServiceAccountToken")
+                        .and_then(|c| c.as_bool()),
                 });
             }
             for check in &self.checks {
@@ -370,7 +397,8 @@ impl<'o> Scanner<'o> {
             }
         }
         raw.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.check.id, &a.message).cmp(&(&b.path, b.line, b.column, b.check.id, &b.message))
+            (&a.path, a.line, a.column, a.check.id, &a.message)
+                .cmp(&(&b.path, b.line, b.column, b.check.id, &b.message))
         });
         raw.dedup();
         let (applied, suppressions) = suppress::apply(&raw, &declared, &self.options.today);
@@ -412,7 +440,10 @@ fn id_matches(selector: &str, id: &str) -> bool {
 /// Scan in-memory sources sequentially (tests, small inputs).
 pub fn scan_sources(sources: Vec<Source>, options: &ScanOptions) -> ScanReport {
     let scanner = Scanner::new(options);
-    let outcomes = sources.into_iter().map(|s| scanner.scan_source(s)).collect();
+    let outcomes = sources
+        .into_iter()
+        .map(|s| scanner.scan_source(s))
+        .collect();
     scanner.finish(outcomes)
 }
 
@@ -455,6 +486,8 @@ fn helm_template_position(text: &str) -> Option<(u32, u32)> {
             return None;
         }
         let col = code.find("{{")?;
-        code[col..].contains("}}").then_some((i as u32 + 1, col as u32 + 1))
+        code[col..]
+            .contains("}}")
+            .then_some((i as u32 + 1, col as u32 + 1))
     })
 }

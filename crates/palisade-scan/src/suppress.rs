@@ -95,7 +95,10 @@ pub fn parse_directive(text: &str) -> Result<Directive, String> {
     };
     let mut checks = Vec::new();
     let mut expires = None;
-    for word in head.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
+    for word in head
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
         if let Some(date) = word.strip_prefix("until=") {
             if !is_date(date) {
                 return Err(format!("`{date}` is not a date (expected YYYY-MM-DD)"));
@@ -123,7 +126,9 @@ fn is_date(s: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Byte offset of the `#` that starts a YAML comment on this line: at the start or after
@@ -160,13 +165,17 @@ pub fn inline_suppressions(
         if !line.contains(INLINE) {
             continue;
         }
-        let Some(hash) = comment_start(line) else { continue };
+        let Some(hash) = comment_start(line) else {
+            continue;
+        };
         if !trailing_comments && !line[..hash].trim().is_empty() {
             continue;
         }
-        let Some(pos) = line[hash + 1..].trim_start().starts_with(INLINE).then(|| {
-            hash + 1 + (line[hash + 1..].len() - line[hash + 1..].trim_start().len())
-        }) else {
+        let Some(pos) = line[hash + 1..]
+            .trim_start()
+            .starts_with(INLINE)
+            .then(|| hash + 1 + (line[hash + 1..].len() - line[hash + 1..].trim_start().len()))
+        else {
             continue;
         };
         let line_no = idx as u32 + 1;
@@ -189,7 +198,9 @@ pub fn inline_suppressions(
             }
         };
         let scope = if whole_file {
-            Scope::File { path: path.to_owned() }
+            Scope::File {
+                path: path.to_owned(),
+            }
         } else if own_line {
             // Applies to the next line that is neither blank nor a comment.
             let target = lines
@@ -228,7 +239,9 @@ pub fn annotation_suppression(
     object: &crate::k8s::K8sObject,
     errors: &mut Vec<InputError>,
 ) -> Option<Declared> {
-    let node = object.root.get_path(&["metadata", "annotations", ANNOTATION])?;
+    let node = object
+        .root
+        .get_path(&["metadata", "annotations", ANNOTATION])?;
     let text = node.text().unwrap_or("");
     match parse_directive(text) {
         Ok(d) => {
@@ -286,41 +299,84 @@ pub fn parse_suppression_file(path: &str, src: &str) -> (Vec<Declared>, Vec<Inpu
     }
     for doc in &stream.documents {
         let Some(list) = doc.root.get("suppressions") else {
-            errors.push(err(doc.root.span.line, doc.root.span.column, "expected a top-level `suppressions:` list".into()));
+            errors.push(err(
+                doc.root.span.line,
+                doc.root.span.column,
+                "expected a top-level `suppressions:` list".into(),
+            ));
             continue;
         };
         for entry in list.items() {
             let (line, column) = (entry.span.line, entry.span.column);
             let mut checks: Vec<String> = entry
                 .get("checks")
-                .map(|n| n.items().iter().filter_map(Node::text).map(str::to_ascii_uppercase).collect())
+                .map(|n| {
+                    n.items()
+                        .iter()
+                        .filter_map(Node::text)
+                        .map(str::to_ascii_uppercase)
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(one) = entry.get("check").and_then(Node::text) {
                 checks.push(one.to_ascii_uppercase());
             }
-            let reason = entry.get("reason").and_then(Node::text).unwrap_or("").trim().to_owned();
+            let reason = entry
+                .get("reason")
+                .and_then(Node::text)
+                .unwrap_or("")
+                .trim()
+                .to_owned();
             let expires = entry.get("expires").and_then(Node::text).map(str::to_owned);
             if checks.is_empty() {
-                errors.push(err(line, column, "suppression names no check (`check:` or `checks:`)".into()));
+                errors.push(err(
+                    line,
+                    column,
+                    "suppression names no check (`check:` or `checks:`)".into(),
+                ));
                 continue;
             }
             if reason.is_empty() {
-                errors.push(err(line, column, "suppression has no `reason:`; a reason is required".into()));
+                errors.push(err(
+                    line,
+                    column,
+                    "suppression has no `reason:`; a reason is required".into(),
+                ));
                 continue;
             }
             if let Some(date) = &expires
                 && !is_date(date)
             {
-                errors.push(err(line, column, format!("`expires: {date}` is not a date (expected YYYY-MM-DD)")));
+                errors.push(err(
+                    line,
+                    column,
+                    format!("`expires: {date}` is not a date (expected YYYY-MM-DD)"),
+                ));
                 continue;
             }
             let paths = entry
                 .get("paths")
-                .map(|n| n.items().iter().filter_map(Node::text).map(str::to_owned).collect())
-                .or_else(|| entry.get("path").and_then(Node::text).map(|p| vec![p.to_owned()]))
+                .map(|n| {
+                    n.items()
+                        .iter()
+                        .filter_map(Node::text)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .or_else(|| {
+                    entry
+                        .get("path")
+                        .and_then(Node::text)
+                        .map(|p| vec![p.to_owned()])
+                })
                 .unwrap_or_default();
             let object = entry.get("object");
-            let field = |k: &str| object.and_then(|o| o.get(k)).and_then(Node::text).map(str::to_owned);
+            let field = |k: &str| {
+                object
+                    .and_then(|o| o.get(k))
+                    .and_then(Node::text)
+                    .map(str::to_owned)
+            };
             out.push(Declared {
                 kind: "file",
                 declared_at: format!("{path}:{line}"),
@@ -345,7 +401,10 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
         match p.first() {
             None => t.is_empty(),
             Some(b'*') if p.get(1) == Some(&b'*') => {
-                let rest = p[2..].strip_prefix(b"/").filter(|_| true).unwrap_or(&p[2..]);
+                let rest = p[2..]
+                    .strip_prefix(b"/")
+                    .filter(|_| true)
+                    .unwrap_or(&p[2..]);
                 (0..=t.len()).any(|i| go(rest, &t[i..]) || go(&p[2..], &t[i..]))
             }
             Some(b'*') => (0..=t.len())
@@ -362,7 +421,9 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 
 impl Declared {
     fn names(&self, check: &str) -> bool {
-        self.checks.iter().any(|c| c == "*" || c.eq_ignore_ascii_case(check))
+        self.checks
+            .iter()
+            .any(|c| c == "*" || c.eq_ignore_ascii_case(check))
     }
 
     fn covers(&self, finding: &RawFinding) -> bool {
@@ -370,7 +431,12 @@ impl Declared {
             return false;
         }
         match &self.scope {
-            Scope::Object { path, document, kind, name } => {
+            Scope::Object {
+                path,
+                document,
+                kind,
+                name,
+            } => {
                 finding.path == *path
                     && finding.object.as_ref().is_some_and(|o| {
                         o.document == *document && o.kind == *kind && o.name == *name
@@ -378,15 +444,25 @@ impl Declared {
             }
             Scope::Line { path, line } => finding.path == *path && finding.line == *line,
             Scope::File { path } => finding.path == *path,
-            Scope::Selector { paths, kind, namespace, name } => {
+            Scope::Selector {
+                paths,
+                kind,
+                namespace,
+                name,
+            } => {
                 let object = finding.object.as_ref();
                 (paths.is_empty() || paths.iter().any(|p| glob_match(p, &finding.path)))
-                    && kind.as_ref().is_none_or(|k| object.is_some_and(|o| o.kind.eq_ignore_ascii_case(k)))
+                    && kind
+                        .as_ref()
+                        .is_none_or(|k| object.is_some_and(|o| o.kind.eq_ignore_ascii_case(k)))
                     && namespace.as_ref().is_none_or(|ns| {
-                        object.is_some_and(|o| glob_match(ns, o.namespace.as_deref().unwrap_or("default")))
+                        object.is_some_and(|o| {
+                            glob_match(ns, o.namespace.as_deref().unwrap_or("default"))
+                        })
                     })
                     && name.as_ref().is_none_or(|n| {
-                        object.is_some_and(|o| o.name.as_deref().is_some_and(|on| glob_match(n, on)))
+                        object
+                            .is_some_and(|o| o.name.as_deref().is_some_and(|on| glob_match(n, on)))
                     })
             }
         }
@@ -452,13 +528,26 @@ mod tests {
 
     #[test]
     fn directive_requires_ids_and_reason() {
-        let d = parse_directive(" PAL-K8S-001, pal-k8s-002 until=2027-01-31 -- CNI needs it").unwrap();
+        let d =
+            parse_directive(" PAL-K8S-001, pal-k8s-002 until=2027-01-31 -- CNI needs it").unwrap();
         assert_eq!(d.checks, ["PAL-K8S-001", "PAL-K8S-002"]);
         assert_eq!(d.expires.as_deref(), Some("2027-01-31"));
         assert_eq!(d.reason, "CNI needs it");
-        assert!(parse_directive("PAL-K8S-001").unwrap_err().contains("reason"));
-        assert!(parse_directive(" -- why").unwrap_err().contains("no check id"));
-        assert!(parse_directive("X until=2027-1-1 -- r").unwrap_err().contains("not a date"));
+        assert!(
+            parse_directive("PAL-K8S-001")
+                .unwrap_err()
+                .contains("reason")
+        );
+        assert!(
+            parse_directive(" -- why")
+                .unwrap_err()
+                .contains("no check id")
+        );
+        assert!(
+            parse_directive("X until=2027-1-1 -- r")
+                .unwrap_err()
+                .contains("not a date")
+        );
     }
 
     #[test]
@@ -467,8 +556,20 @@ mod tests {
         let mut errors = Vec::new();
         let found = inline_suppressions("f.yaml", src, true, &mut errors);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert_eq!(found[0].scope, Scope::Line { path: "f.yaml".into(), line: 4 });
-        assert_eq!(found[1].scope, Scope::Line { path: "f.yaml".into(), line: 5 });
+        assert_eq!(
+            found[0].scope,
+            Scope::Line {
+                path: "f.yaml".into(),
+                line: 4
+            }
+        );
+        assert_eq!(
+            found[1].scope,
+            Scope::Line {
+                path: "f.yaml".into(),
+                line: 5
+            }
+        );
         assert!(errors.is_empty());
     }
 

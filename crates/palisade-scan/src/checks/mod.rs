@@ -170,7 +170,7 @@ impl<'r> Reporter<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Source, scan_sources, ScanOptions};
+    use crate::{ScanOptions, Source, scan_sources};
     use palisade_core::CheckTarget;
 
     fn example_path(target: CheckTarget) -> &'static str {
@@ -196,7 +196,12 @@ mod tests {
             .findings
             .iter()
             .filter(|f| f.check == check.info.id)
-            .map(|f| format!("{}:{}:{} {}", f.location.line, f.location.column, f.location.pointer, f.message))
+            .map(|f| {
+                format!(
+                    "{}:{}:{} {}",
+                    f.location.line, f.location.column, f.location.pointer, f.message
+                )
+            })
             .collect()
     }
 
@@ -205,7 +210,10 @@ mod tests {
         let mut failures = Vec::new();
         for check in all_checks() {
             if findings_of(check, check.info.bad_example).is_empty() {
-                failures.push(format!("{}: bad example produced no finding", check.info.id));
+                failures.push(format!(
+                    "{}: bad example produced no finding",
+                    check.info.id
+                ));
             }
             let good = findings_of(check, check.info.good_example);
             if !good.is_empty() {
@@ -235,11 +243,34 @@ mod tests {
                 CheckTarget::Dockerfile => "PAL-DF-",
                 CheckTarget::Compose => "PAL-CMP-",
             };
-            assert!(info.id.starts_with(prefix), "{} should start with {prefix}", info.id);
-            assert!(info.id[prefix.len()..].len() == 3 && info.id[prefix.len()..].chars().all(|c| c.is_ascii_digit()), "{}", info.id);
-            assert!(info.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", info.name);
-            assert!(!info.techniques.is_empty(), "{} names no technique", info.id);
-            assert!(info.rationale.len() > 40 && info.remediation.len() > 15, "{} needs rationale and remediation", info.id);
+            assert!(
+                info.id.starts_with(prefix),
+                "{} should start with {prefix}",
+                info.id
+            );
+            assert!(
+                info.id[prefix.len()..].len() == 3
+                    && info.id[prefix.len()..].chars().all(|c| c.is_ascii_digit()),
+                "{}",
+                info.id
+            );
+            assert!(
+                info.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                info.name
+            );
+            assert!(
+                !info.techniques.is_empty(),
+                "{} names no technique",
+                info.id
+            );
+            assert!(
+                info.rationale.len() > 40 && info.remediation.len() > 15,
+                "{} needs rationale and remediation",
+                info.id
+            );
         }
     }
 }

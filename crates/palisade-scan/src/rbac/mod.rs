@@ -37,8 +37,16 @@ impl PolicyRule<'_> {
     }
 
     /// Allows any of `verbs` on `group`/`resource`; returns the first that matches.
-    pub fn allows_any<'v>(&self, verbs: &[&'v str], group: &str, resource: &str) -> Option<&'v str> {
-        verbs.iter().copied().find(|v| self.allows(v, group, resource))
+    pub fn allows_any<'v>(
+        &self,
+        verbs: &[&'v str],
+        group: &str,
+        resource: &str,
+    ) -> Option<&'v str> {
+        verbs
+            .iter()
+            .copied()
+            .find(|v| self.allows(v, group, resource))
     }
 
     /// Is any of verbs, groups or resources a wildcard?
@@ -206,7 +214,13 @@ pub struct RbacGraph<'a> {
 
 fn strings(cursor: Option<Cursor<'_>>) -> Vec<String> {
     cursor
-        .map(|c| c.node.items().iter().filter_map(|n| n.text().map(str::to_owned)).collect())
+        .map(|c| {
+            c.node
+                .items()
+                .iter()
+                .filter_map(|n| n.text().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -255,14 +269,28 @@ fn builtin_roles() -> Vec<Role<'static>> {
     let read = ["get", "list", "watch"];
     let all: Vec<&str> = write.iter().chain(read.iter()).copied().collect();
     let workloads = [
-        "pods", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs",
+        "pods",
+        "deployments",
+        "statefulsets",
+        "daemonsets",
+        "replicasets",
+        "jobs",
+        "cronjobs",
         "replicationcontrollers",
     ];
     let workload_groups = ["", "apps", "batch"];
     let edit_rules = vec![
         builtin_rule(&all, &workload_groups, &workloads),
-        builtin_rule(&["create", "get"], &[""], &["pods/exec", "pods/attach", "pods/portforward"]),
-        builtin_rule(&all, &[""], &["secrets", "configmaps", "services", "serviceaccounts"]),
+        builtin_rule(
+            &["create", "get"],
+            &[""],
+            &["pods/exec", "pods/attach", "pods/portforward"],
+        ),
+        builtin_rule(
+            &all,
+            &[""],
+            &["secrets", "configmaps", "services", "serviceaccounts"],
+        ),
         builtin_rule(&["create"], &[""], &["serviceaccounts/token"]),
         builtin_rule(&["impersonate"], &[""], &["serviceaccounts"]),
     ];
@@ -280,10 +308,7 @@ fn builtin_roles() -> Vec<Role<'static>> {
         rules,
     };
     vec![
-        make(
-            "cluster-admin",
-            vec![builtin_rule(&["*"], &["*"], &["*"])],
-        ),
+        make("cluster-admin", vec![builtin_rule(&["*"], &["*"], &["*"])]),
         make("admin", admin_rules),
         make("edit", edit_rules),
         make(
@@ -312,12 +337,18 @@ impl<'a> RbacGraph<'a> {
                                 .map(|subject| BindingSubject {
                                     kind: subject.text_of("kind").unwrap_or("?").to_owned(),
                                     name: subject.text_of("name").unwrap_or("?").to_owned(),
-                                    namespace: subject.text_of("namespace").map(str::to_owned).or_else(
-                                        || {
+                                    namespace: subject
+                                        .text_of("namespace")
+                                        .map(str::to_owned)
+                                        .or_else(|| {
                                             (subject.text_of("kind") == Some("ServiceAccount"))
-                                                .then(|| object.namespace().unwrap_or("default").to_owned())
-                                        },
-                                    ),
+                                                .then(|| {
+                                                    object
+                                                        .namespace()
+                                                        .unwrap_or("default")
+                                                        .to_owned()
+                                                })
+                                        }),
                                     cursor: subject,
                                 })
                                 .collect()
@@ -326,8 +357,14 @@ impl<'a> RbacGraph<'a> {
                     graph.bindings.push(Binding {
                         object,
                         cluster: object.kind() == "ClusterRoleBinding",
-                        role_kind: cursor.text_of_path(&["roleRef", "kind"]).unwrap_or("ClusterRole").to_owned(),
-                        role_name: cursor.text_of_path(&["roleRef", "name"]).unwrap_or("?").to_owned(),
+                        role_kind: cursor
+                            .text_of_path(&["roleRef", "kind"])
+                            .unwrap_or("ClusterRole")
+                            .to_owned(),
+                        role_name: cursor
+                            .text_of_path(&["roleRef", "name"])
+                            .unwrap_or("?")
+                            .to_owned(),
                         subjects,
                     });
                 }
@@ -335,7 +372,11 @@ impl<'a> RbacGraph<'a> {
             }
         }
         for builtin in builtin_roles() {
-            if !graph.roles.iter().any(|r| r.cluster && r.name == builtin.name) {
+            if !graph
+                .roles
+                .iter()
+                .any(|r| r.cluster && r.name == builtin.name)
+            {
                 graph.roles.push(builtin);
             }
         }
