@@ -157,6 +157,11 @@ const KEPT_KINDS: &[&str] = &[
     "ClusterRoleBinding",
     "ServiceAccount",
     "NetworkPolicy",
+    "CiliumNetworkPolicy",
+    "CiliumClusterwideNetworkPolicy",
+    "GlobalNetworkPolicy",
+    "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy",
 ];
 
 /// Runs checks file by file (callable from many threads), then once over the cluster view.

@@ -33,7 +33,10 @@ impl PolicyRule<'_> {
         let verb_ok = self.verbs.iter().any(|v| v == "*" || v == verb);
         let group_ok = self.api_groups.iter().any(|g| g == "*" || g == group);
         let resource_ok = self.resources.iter().any(|r| resource_matches(r, resource));
-        verb_ok && group_ok && resource_ok
+        // A rule limited to named objects can never create one or delete a collection.
+        let names_ok =
+            self.resource_names.is_empty() || !matches!(verb, "create" | "deletecollection");
+        verb_ok && group_ok && resource_ok && names_ok
     }
 
     /// Allows any of `verbs` on `group`/`resource`; returns the first that matches.
@@ -57,14 +60,14 @@ impl PolicyRule<'_> {
     }
 }
 
+/// The API server's matching: `*`, an exact `resource[/subresource]`, or `*/subresource`.
+/// (`pods/*` is not a wildcard to Kubernetes: it matches nothing.)
 fn resource_matches(pattern: &str, resource: &str) -> bool {
     if pattern == "*" || pattern == resource {
         return true;
     }
-    // `pods/*` covers every subresource of pods; `*/scale` covers scale of everything.
-    match (pattern.split_once('/'), resource.split_once('/')) {
-        (Some((pr, "*")), Some((r, _))) => pr == r,
-        (Some(("*", ps)), Some((_, s))) => ps == s,
+    match (pattern.strip_prefix("*/"), resource.split_once('/')) {
+        (Some(ps), Some((_, s))) => ps == s,
         _ => false,
     }
 }
@@ -80,8 +83,12 @@ pub struct Role<'a> {
     pub name: String,
     /// Namespace of a Role.
     pub namespace: Option<String>,
-    /// Its rules.
+    /// Its rules (for an aggregated ClusterRole, including the aggregated roles' rules).
     pub rules: Vec<PolicyRule<'a>>,
+    /// `metadata.labels`.
+    pub labels: Vec<(String, String)>,
+    /// `aggregationRule.clusterRoleSelectors[].matchLabels`.
+    pub aggregation: Vec<Vec<(String, String)>>,
 }
 
 impl Role<'_> {
@@ -190,14 +197,28 @@ impl Grant<'_, '_> {
         }
     }
 
-    /// Is the subject one of Kubernetes' own system identities (control-plane components)?
+    /// Is the subject one of Kubernetes' own control-plane identities? `system:*` users and
+    /// groups, and kube-system service accounts, are; the groups that contain ordinary pods'
+    /// service accounts (`system:serviceaccounts`, `system:serviceaccounts:<ns>`), their users
+    /// (`system:serviceaccount:<ns>:<name>`) and the anonymous/all-users groups are not.
     pub fn subject_is_system(&self) -> bool {
-        let name = &self.subject.name;
-        (name.starts_with("system:")
-            && !matches!(
-                name.as_str(),
-                "system:anonymous" | "system:unauthenticated" | "system:authenticated"
-            ))
+        let name = self.subject.name.as_str();
+        if matches!(
+            name,
+            "system:anonymous"
+                | "system:unauthenticated"
+                | "system:authenticated"
+                | "system:serviceaccounts"
+        ) {
+            return false;
+        }
+        if let Some(ns) = name.strip_prefix("system:serviceaccounts:") {
+            return ns == "kube-system";
+        }
+        if let Some(rest) = name.strip_prefix("system:serviceaccount:") {
+            return rest.split(':').next() == Some("kube-system");
+        }
+        name.starts_with("system:")
             || (self.subject.kind == "ServiceAccount"
                 && self.subject.namespace.as_deref() == Some("kube-system"))
     }
@@ -242,12 +263,27 @@ fn role_from_object(object: &K8sObject) -> Role<'_> {
                 .collect()
         })
         .unwrap_or_default();
+    let pairs = |c: Option<Cursor<'_>>| -> Vec<(String, String)> {
+        c.map(|m| {
+            m.entries()
+                .filter_map(|(k, v)| Some((k.to_owned(), v.text()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let aggregation = object
+        .cursor()
+        .get_path(&["aggregationRule", "clusterRoleSelectors"])
+        .map(|sel| sel.items().map(|s| pairs(s.get("matchLabels"))).collect())
+        .unwrap_or_default();
     Role {
         object: Some(object),
         cluster: object.kind() == "ClusterRole",
         name: object.name().unwrap_or("?").to_owned(),
         namespace: object.namespace().map(str::to_owned),
         rules,
+        labels: pairs(object.cursor().get_path(&["metadata", "labels"])),
+        aggregation,
     }
 }
 
@@ -306,6 +342,8 @@ fn builtin_roles() -> Vec<Role<'static>> {
         name: name.to_owned(),
         namespace: None,
         rules,
+        labels: Vec::new(),
+        aggregation: Vec::new(),
     };
     vec![
         make("cluster-admin", vec![builtin_rule(&["*"], &["*"], &["*"])]),
@@ -380,16 +418,50 @@ impl<'a> RbacGraph<'a> {
                 graph.roles.push(builtin);
             }
         }
+        graph.aggregate();
         graph
+    }
+
+    /// Give each aggregated ClusterRole the rules of the ClusterRoles its selectors match, as
+    /// the controller manager does (one level; aggregated roles are not aggregated again).
+    fn aggregate(&mut self) {
+        let mut additions: Vec<(usize, Vec<PolicyRule<'a>>)> = Vec::new();
+        for (i, role) in self.roles.iter().enumerate() {
+            if !role.cluster || role.aggregation.is_empty() {
+                continue;
+            }
+            let rules: Vec<PolicyRule<'a>> = self
+                .roles
+                .iter()
+                .enumerate()
+                .filter(|(j, other)| {
+                    *j != i
+                        && other.cluster
+                        && other.aggregation.is_empty()
+                        && role.aggregation.iter().any(|selector| {
+                            !selector.is_empty()
+                                && selector.iter().all(|kv| other.labels.contains(kv))
+                        })
+                })
+                .flat_map(|(_, other)| other.rules.iter().cloned())
+                .collect();
+            if !rules.is_empty() {
+                additions.push((i, rules));
+            }
+        }
+        for (i, rules) in additions {
+            self.roles[i].rules.extend(rules);
+        }
     }
 
     /// The role a binding references, if known.
     pub fn role_of(&self, binding: &Binding<'a>) -> Option<&Role<'a>> {
         let cluster = binding.role_kind == "ClusterRole";
+        let binding_ns = binding.object.namespace().unwrap_or("default");
         self.roles.iter().find(|role| {
             role.cluster == cluster
                 && role.name == binding.role_name
-                && (cluster || role.namespace.as_deref() == binding.object.namespace())
+                && (cluster || role.namespace.as_deref().unwrap_or("default") == binding_ns)
         })
     }
 
@@ -408,5 +480,48 @@ impl<'a> RbacGraph<'a> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ScanOptions, Source, scan_sources};
+
+    #[test]
+    fn aggregated_cluster_roles_carry_the_rules_they_select() {
+        let rbac = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: monitoring}\naggregationRule:\n  clusterRoleSelectors:\n    - matchLabels: {rbac.example.com/aggregate-to-monitoring: \"true\"}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: secret-reader\n  labels: {rbac.example.com/aggregate-to-monitoring: \"true\"}\nrules:\n  - {apiGroups: [\"\"], resources: [secrets], verbs: [get, list]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: mon}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: monitoring}\nsubjects:\n  - {kind: ServiceAccount, name: prom, namespace: mon}\n";
+        let report = scan_sources(
+            vec![Source::new("rbac.yaml", rbac)],
+            &ScanOptions::default(),
+        );
+        let hit = report
+            .findings
+            .iter()
+            .find(|f| f.check == "PAL-RBAC-003")
+            .unwrap_or_else(|| {
+                panic!(
+                    "{:#?}",
+                    report
+                        .findings
+                        .iter()
+                        .map(|f| (&f.check, &f.message))
+                        .collect::<Vec<_>>()
+                )
+            });
+        assert!(
+            hit.message.contains("ClusterRole/monitoring"),
+            "{}",
+            hit.message
+        );
+    }
+
+    #[test]
+    fn role_in_unset_namespace_matches_binding_in_default() {
+        let rbac = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: exec}\nrules:\n  - {apiGroups: [\"\"], resources: [pods/exec], verbs: [create]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: exec, namespace: default}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: exec}\nsubjects:\n  - {kind: User, name: alice}\n";
+        let report = scan_sources(
+            vec![Source::new("rbac.yaml", rbac)],
+            &ScanOptions::default(),
+        );
+        assert!(report.findings.iter().any(|f| f.check == "PAL-RBAC-004"));
     }
 }
