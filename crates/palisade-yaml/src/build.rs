@@ -370,7 +370,10 @@ impl<'a> Builder<'a> {
                     if is_merge_key(&node) {
                         frame.has_merge = true;
                     }
-                    if let Some(text) = key_identity(&node)
+                    // go-yaml v2, which kubectl and the API server's YAML path use, keeps the
+                    // last value of a repeated key; Compose (yaml.v3) rejects it.
+                    if self.schema == Schema::Compose
+                        && let Some(text) = key_identity(&node)
                         && let Some(first) = first_occurrence(entries, index, text, node.span.line)
                     {
                         return Err(error(

@@ -180,5 +180,49 @@ pub struct Stream {
 /// Documents completed before an error are kept; parsing stops at the first error.
 #[must_use]
 pub fn parse_stream(src: &str, schema: Schema, limits: &Limits) -> Stream {
-    build::parse(src, schema, limits)
+    let stream = build::parse(src, schema, limits);
+    match &stream.error {
+        Some(e) if e.kind == YamlErrorKind::Syntax && e.message == "invalid indentation" => {
+            lenient_flow_close(src, schema, limits, e.line).unwrap_or(stream)
+        }
+        _ => stream,
+    }
+}
+
+/// libyaml (and so go-yaml v2) does not check indentation inside flow collections, so
+/// manifests that kubectl accepts close a `[`/`{` at the indentation of its parent key:
+///
+/// ```yaml
+///     args: [
+///         "-a", "b",
+///     ]
+/// ```
+///
+/// saphyr rejects that line. When the offending line starts with a closing bracket, indent
+/// it a little more and parse again (a few times at most); only that line's columns move.
+fn lenient_flow_close(
+    src: &str,
+    schema: Schema,
+    limits: &Limits,
+    first_line: u32,
+) -> Option<Stream> {
+    let mut lines: Vec<String> = src.split('\n').map(str::to_owned).collect();
+    let mut line = first_line;
+    for _ in 0..16 {
+        let idx = usize::try_from(line).ok()?.checked_sub(1)?;
+        let text = lines.get_mut(idx)?;
+        if !matches!(text.trim_start().chars().next(), Some(']' | '}')) {
+            return None;
+        }
+        text.insert_str(0, "    ");
+        let patched = lines.join("\n");
+        let stream = build::parse(&patched, schema, limits);
+        match &stream.error {
+            Some(e) if e.kind == YamlErrorKind::Syntax && e.message == "invalid indentation" => {
+                line = e.line;
+            }
+            _ => return Some(stream),
+        }
+    }
+    None
 }

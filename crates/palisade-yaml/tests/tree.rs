@@ -293,9 +293,9 @@ fn bad_merge_values_are_errors() {
 }
 
 #[test]
-fn duplicate_keys_are_errors() {
+fn duplicate_keys_are_errors_in_compose() {
     let src = "metadata:\n  name: a\n  labels: {}\n  name: b\n";
-    let err = parse(src).error.unwrap();
+    let err = parse_compose(src).error.unwrap();
     assert_eq!(err.kind, YamlErrorKind::DuplicateKey);
     assert_eq!((err.line, err.column), (4, 3));
     assert_eq!(err.message, "duplicate key `name` (first at line 2)");
@@ -305,16 +305,16 @@ fn duplicate_keys_are_errors() {
     );
 
     // Quoting does not make a key different, nor does flow style.
-    let err = parse("{a: 1, 'a': 2}").error.unwrap();
+    let err = parse_compose("{a: 1, 'a': 2}").error.unwrap();
     assert_eq!(err.kind, YamlErrorKind::DuplicateKey);
     assert_eq!((err.line, err.column), (1, 8));
 
     // The same key in different maps is fine, and so is a merged key overridden explicitly.
-    assert_eq!(parse("a: {x: 1}\nb: {x: 1}\n").error, None);
+    assert_eq!(parse_compose("a: {x: 1}\nb: {x: 1}\n").error, None);
     // Many keys, so the duplicate is found in a larger map too.
     let mut big: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
     big.push_str("k42: again\n");
-    let err = parse(&big).error.unwrap();
+    let err = parse_compose(&big).error.unwrap();
     assert_eq!(err.kind, YamlErrorKind::DuplicateKey);
     assert_eq!(err.line, 101);
 }
@@ -437,4 +437,51 @@ f|g: |+
     // CRLF line endings.
     let r = root("k: |\r\n  v\r\n");
     assert_eq!(at(r.get("k").unwrap()), (1, 4));
+}
+
+#[test]
+fn flow_collection_closed_at_the_parent_indentation_is_accepted_like_go_yaml() {
+    let src = "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"/y\",\n      ]\n      image: b\n";
+    let stream = palisade_yaml::parse_stream(
+        src,
+        palisade_yaml::Schema::Kubernetes,
+        &palisade_yaml::Limits::default(),
+    );
+    assert!(stream.error.is_none(), "{:?}", stream.error);
+    let c = &stream.documents[0]
+        .root
+        .get_path(&["spec", "containers"])
+        .unwrap()
+        .items()[0];
+    assert_eq!(c.get("args").unwrap().items().len(), 2);
+    assert_eq!(c.get("image").unwrap().text(), Some("b"));
+}
+
+#[test]
+fn kubernetes_keeps_the_last_of_repeated_keys_and_compose_rejects_them() {
+    let src = "a: 1\nb: 2\na: 3\n";
+    let k8s = palisade_yaml::parse_stream(
+        src,
+        palisade_yaml::Schema::Kubernetes,
+        &palisade_yaml::Limits::default(),
+    );
+    assert!(k8s.error.is_none());
+    assert_eq!(k8s.documents[0].root.get("a").unwrap().as_i64(), Some(3));
+    let compose = palisade_yaml::parse_stream(
+        src,
+        palisade_yaml::Schema::Compose,
+        &palisade_yaml::Limits::default(),
+    );
+    assert_eq!(
+        compose.error.unwrap().kind,
+        palisade_yaml::YamlErrorKind::DuplicateKey
+    );
+}
+
+fn parse_compose(src: &str) -> palisade_yaml::Stream {
+    palisade_yaml::parse_stream(
+        src,
+        palisade_yaml::Schema::Compose,
+        &palisade_yaml::Limits::default(),
+    )
 }
