@@ -326,6 +326,93 @@ impl ScanReport {
     }
 }
 
+/// Where an alert happened, as far as known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AlertWorkload {
+    /// Cluster name.
+    pub cluster: Option<String>,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// Pod name.
+    pub pod: Option<String>,
+    /// Container name.
+    pub container: Option<String>,
+    /// Image.
+    pub image: Option<String>,
+    /// Service account.
+    pub service_account: Option<String>,
+    /// Node.
+    pub node: Option<String>,
+    /// Container id.
+    pub container_id: Option<String>,
+}
+
+/// Who did it, as far as known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AlertActor {
+    /// User name (Kubernetes user or service account).
+    pub user: Option<String>,
+    /// Groups.
+    pub groups: Vec<String>,
+    /// Source IP addresses.
+    pub source_ips: Vec<String>,
+}
+
+/// One alert in the `palisade.alert/v1` contract (docs/schema/palisade.alert.v1.schema.json).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertRecord {
+    /// Always `palisade.alert/v1`.
+    pub schema: String,
+    /// Event time, RFC 3339 UTC.
+    pub time: String,
+    /// Rule name.
+    pub rule: String,
+    /// Falco priority, lowercase.
+    pub priority: String,
+    /// ATT&CK techniques the activity shows.
+    pub techniques: Vec<String>,
+    /// Tactic shortnames, matrix order.
+    pub tactics: Vec<String>,
+    /// Event source (`k8s_audit`, `runtime`).
+    pub source: String,
+    /// Rendered output sentence.
+    pub output: String,
+    /// Where.
+    pub workload: AlertWorkload,
+    /// Who.
+    pub actor: AlertActor,
+    /// auditID or sensor event id.
+    pub event_id: Option<String>,
+    /// Output fields and their values.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// The `schema` value of alerts.
+pub const ALERT_SCHEMA: &str = "palisade.alert/v1";
+
+/// Format nanoseconds since the epoch as RFC 3339 UTC with milliseconds.
+pub fn rfc3339_utc(time_ns: i64) -> String {
+    let secs = time_ns.div_euclid(1_000_000_000);
+    let millis = time_ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
 /// Escape one RFC 6901 reference token (`~` → `~0`, `/` → `~1`).
 pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
@@ -340,6 +427,12 @@ mod tests {
         assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
         assert!("severe".parse::<Severity>().is_err());
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+    }
+
+    #[test]
+    fn rfc3339_formatting() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_utc(1_795_687_200_123_456_789), "2026-11-26T10:00:00.123Z");
     }
 
     #[test]

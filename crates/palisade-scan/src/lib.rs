@@ -466,7 +466,7 @@ fn sniff(text: &str) -> FileKind {
     }
 }
 
-const UNRENDERED: &str = "unrendered Helm template: this file contains `{{ ... }}` template actions; render it with `helm template` first and scan the output";
+const UNRENDERED: &str = "unrendered template: this file contains `{{ ... }}` template actions (Helm or similar); render it first (e.g. `helm template`) and scan the output";
 
 /// The span of the first mapping key that is itself a map or sequence.
 fn complex_key(node: &palisade_yaml::Node) -> Option<palisade_yaml::Span> {
