@@ -3,6 +3,9 @@
 mod attack_cmd;
 mod catalogue;
 mod checks_cmd;
+mod detect_cmd;
+mod rules_cmd;
+mod rules_pack;
 mod scan_cmd;
 mod term;
 mod walk;
@@ -39,6 +42,10 @@ enum Command {
     Attack(attack_cmd::AttackArgs),
     /// List the posture checks, or explain one.
     Checks(checks_cmd::ChecksArgs),
+    /// Replay Kubernetes audit logs through the detection rules.
+    Detect(detect_cmd::DetectArgs),
+    /// Lint rules files, or run their test events.
+    Rules(rules_cmd::RulesArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +54,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Attack(args) => attack_cmd::run(args),
         Command::Checks(args) => checks_cmd::run(args),
+        Command::Detect(args) => detect_cmd::run(args),
+        Command::Rules(args) => rules_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,429 @@
+//! `palisade detect`: replay Kubernetes audit logs through the rules.
+
+use crate::catalogue::AttackOpts;
+use crate::rules_pack::{self, attack_of};
+use crate::term::{ColorChoice, use_color, width};
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use palisade_attack::navigator::LayerBuilder;
+use palisade_core::{ALERT_SCHEMA, AlertActor, AlertRecord, AlertWorkload, rfc3339_utc};
+use palisade_engine::k8s_audit::{AuditEvent, K8sAuditFields, split_events};
+use palisade_engine::{Alert, Engine, EngineOptions, Event, FieldTable, FieldValue, RuleMatching};
+use palisade_rules::Priority;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Output formats of `palisade detect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DetectFormat {
+    /// Human table: time, rule, techniques, workload, output; then a summary.
+    Table,
+    /// One `palisade.alert/v1` JSON object per line (docs/schema/palisade.alert.v1.schema.json).
+    Jsonl,
+    /// Falco's JSON alert format, one per line (for Falcosidekick and existing pipelines).
+    Falco,
+    /// ATT&CK Navigator layer of the observed techniques, scored by alert count.
+    Navigator,
+    /// Nothing but the summary on stderr (for measuring).
+    None,
+}
+
+/// `--rule-matching`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Matching {
+    /// Every matching rule fires (default: a second technique should not be hidden).
+    All,
+    /// Only the first matching rule in load order fires (Falco's default).
+    First,
+}
+
+/// Replay Kubernetes audit logs through the detection rules.
+///
+/// Inputs are audit.k8s.io/v1 Event JSON lines (the API server's log backend), EventList
+/// documents (the webhook backend's batches), JSON arrays of events, gzip-compressed rotated
+/// files, GKE / EKS / AKS log exports, directories of those, or `-` for stdin. A malformed
+/// line is reported with its file and line number, counted, and skipped; everything else is
+/// processed. Exit code: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage
+/// error, unreadable input, malformed events or rules that failed to load.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Audit log files or directories; `-` for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Extra rules files or directories (Falco format), loaded after the built-in pack, so
+    /// they can override or append to its macros, lists and rules. Repeatable.
+    #[arg(long = "rules", value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in Kubernetes audit rule pack.
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Fire every matching rule, or only the first in load order.
+    #[arg(long, value_enum, default_value = "all")]
+    pub rule_matching: Matching,
+    /// Skip rules below this priority (emergency, alert, critical, error, warning, notice,
+    /// informational, debug).
+    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
+    pub min_priority: Option<Priority>,
+    /// Exit with 1 when an alert has this priority or a more severe one.
+    #[arg(long, value_name = "PRIORITY", default_value = "debug", value_parser = parse_priority)]
+    pub fail_on: Priority,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: DetectFormat,
+    /// Write alerts to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Do not print the summary.
+    #[arg(long)]
+    pub no_summary: bool,
+    /// Colour output.
+    #[arg(long, value_enum, default_value_t)]
+    pub color: ColorChoice,
+    /// Render the table for this many columns.
+    #[arg(long)]
+    pub width: Option<usize>,
+    #[command(flatten)]
+    pub attack: AttackOpts,
+}
+
+fn parse_priority(s: &str) -> Result<Priority, String> {
+    s.parse().map_err(|e: palisade_rules::ParsePriorityError| e.to_string())
+}
+
+/// Counters of what happened to the input.
+#[derive(Debug, Default)]
+pub struct InputStats {
+    /// Events (or lines) read.
+    pub read: u64,
+    /// Events parsed and evaluated.
+    pub parsed: u64,
+    /// Skipped, by reason.
+    pub skipped: BTreeMap<String, u64>,
+    /// The first problems, with their position.
+    pub problems: Vec<String>,
+}
+
+impl InputStats {
+    fn skip(&mut self, reason: &str, at: String) {
+        *self.skipped.entry(reason.to_owned()).or_default() += 1;
+        if self.problems.len() < 50 {
+            self.problems.push(at);
+        }
+    }
+}
+
+/// Files to read for the inputs (directories: every regular file below, sorted).
+fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.as_os_str() == "-" || !input.is_dir() {
+            out.push(input.clone());
+            continue;
+        }
+        let mut stack = vec![input.clone()];
+        let mut found = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?.flatten() {
+                let path = entry.path();
+                match entry.file_type() {
+                    Ok(t) if t.is_dir() => stack.push(path),
+                    Ok(t) if t.is_file() => found.push(path),
+                    _ => {}
+                }
+            }
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(BufReader::new(std::io::stdin())));
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+}
+
+/// Get a field's text by name from an audit event.
+fn text_of(table: &dyn FieldTable, event: &dyn Event, name: &str, arg: Option<&str>) -> Option<String> {
+    let field = table.resolve(name, arg).ok()?;
+    match event.get(&field) {
+        FieldValue::Str(s) => Some(s.into_owned()),
+        FieldValue::List(items) => items.first().map(|s| s.to_string()),
+        FieldValue::Absent => None,
+    }
+}
+
+fn list_of(table: &dyn FieldTable, event: &dyn Event, name: &str) -> Vec<String> {
+    let Ok(field) = table.resolve(name, None) else { return Vec::new() };
+    match event.get(&field) {
+        FieldValue::Str(s) => vec![s.into_owned()],
+        FieldValue::List(items) => items.into_iter().map(|s| s.into_owned()).collect(),
+        FieldValue::Absent => Vec::new(),
+    }
+}
+
+/// The `palisade.alert/v1` record of an alert on an audit event.
+pub fn alert_record(alert: &Alert<'_>, event: &dyn Event, table: &dyn FieldTable, catalogue: &palisade_attack::Catalogue) -> AlertRecord {
+    let (techniques, tactics) = attack_of(&alert.rule.tags, catalogue);
+    let resource = text_of(table, event, "ka.target.resource", None);
+    let subresource = text_of(table, event, "ka.target.subresource", None);
+    let is_pod = resource.as_deref() == Some("pods");
+    let source_ips = match text_of(table, event, "jevt.value", Some("/sourceIPs")) {
+        Some(json) => serde_json::from_str::<Vec<String>>(&json).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let service_account = if is_pod && subresource.is_none() {
+        text_of(table, event, "jevt.value", Some("/requestObject/spec/serviceAccountName"))
+    } else {
+        None
+    };
+    AlertRecord {
+        schema: ALERT_SCHEMA.to_owned(),
+        time: rfc3339_utc(alert.time_ns),
+        rule: alert.rule.name.clone(),
+        priority: alert.rule.priority.as_str().to_owned(),
+        techniques,
+        tactics,
+        source: alert.rule.source.clone(),
+        output: alert.output.clone(),
+        workload: AlertWorkload {
+            cluster: text_of(table, event, "ka.cluster.name", None),
+            namespace: text_of(table, event, "ka.target.namespace", None),
+            pod: if is_pod { text_of(table, event, "ka.target.name", None) } else { None },
+            container: if is_pod {
+                text_of(table, event, "ka.uri.param", Some("container"))
+                    .or_else(|| text_of(table, event, "ka.req.pod.containers.name", Some("0")))
+            } else {
+                None
+            },
+            image: if is_pod { text_of(table, event, "ka.req.pod.containers.image", Some("0")) } else { None },
+            service_account,
+            node: text_of(table, event, "jevt.value", Some("/requestObject/spec/nodeName")).filter(|_| is_pod),
+            container_id: None,
+        },
+        actor: AlertActor {
+            user: text_of(table, event, "ka.user.name", None),
+            groups: list_of(table, event, "ka.user.groups"),
+            source_ips,
+        },
+        event_id: text_of(table, event, "ka.auditid", None),
+        fields: alert.fields.iter().cloned().collect(),
+    }
+}
+
+/// Falco's priority spelling in its JSON output.
+fn falco_priority(p: Priority) -> &'static str {
+    match p {
+        Priority::Emergency => "Emergency",
+        Priority::Alert => "Alert",
+        Priority::Critical => "Critical",
+        Priority::Error => "Error",
+        Priority::Warning => "Warning",
+        Priority::Notice => "Notice",
+        Priority::Informational => "Informational",
+        Priority::Debug => "Debug",
+    }
+}
+
+fn falco_json(record: &AlertRecord, alert: &Alert<'_>) -> String {
+    let value = serde_json::json!({
+        "hostname": "palisade",
+        "output": format!("{}: {} {}", record.time, falco_priority(alert.rule.priority), record.output),
+        "output_fields": record.fields,
+        "priority": falco_priority(alert.rule.priority),
+        "rule": record.rule,
+        "source": record.source,
+        "tags": alert.rule.tags,
+        "time": record.time,
+    });
+    value.to_string()
+}
+
+fn table_row(record: &AlertRecord, width: usize) -> String {
+    let workload = match (&record.workload.namespace, &record.workload.pod) {
+        (Some(ns), Some(pod)) => format!("{ns}/{pod}"),
+        (Some(ns), None) => ns.clone(),
+        (None, Some(pod)) => pod.clone(),
+        (None, None) => "-".into(),
+    };
+    let time = record.time.get(11..23).unwrap_or(&record.time);
+    let techniques = if record.techniques.is_empty() { "-".to_owned() } else { record.techniques.join(",") };
+    let head = format!("{time}  {:<8} {:<11} {:<28} ", truncate(&record.priority, 8), truncate(&techniques, 11), truncate(&workload, 28));
+    let rest = width.saturating_sub(head.chars().count()).max(20);
+    format!("{head}{}\n{:>14}{}", truncate(&record.rule, rest), "", truncate(&record.output, width.saturating_sub(14).max(20)))
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn run(args: DetectArgs) -> Result<ExitCode> {
+    let catalogue = args.attack.catalogue()?;
+    let mut texts = if args.no_builtin { Vec::new() } else { rules_pack::builtin("k8s_audit") };
+    texts.extend(rules_pack::read_paths(&args.rules)?);
+    if texts.is_empty() && args.format != DetectFormat::None {
+        bail!("no rules: --no-builtin was given and no --rules file");
+    }
+    let loaded = rules_pack::load(&texts);
+    let mut rule_errors = 0usize;
+    for d in &loaded.diagnostics {
+        if d.severity == palisade_rules::Severity::Error {
+            rule_errors += 1;
+            eprintln!("{d}");
+        }
+    }
+    let table = K8sAuditFields;
+    let options = EngineOptions {
+        matching: match args.rule_matching {
+            Matching::All => RuleMatching::All,
+            Matching::First => RuleMatching::First,
+        },
+        min_priority: args.min_priority,
+    };
+    let (mut engine, skipped) = Engine::new(&loaded, &table, &options);
+    for s in skipped.iter().filter(|s| s.error) {
+        rule_errors += 1;
+        eprintln!("{}:{}:{}: error: rule `{}` skipped: {}", s.path, s.line, s.column, s.rule, s.reason);
+    }
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let width = width(args.width);
+    let color = use_color(args.color, args.output.is_some());
+    let mut stats = InputStats::default();
+    let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_technique: BTreeMap<String, u64> = BTreeMap::new();
+    let mut failing = false;
+    let mut write_error = None;
+    let files = input_files(&args.inputs)?;
+    for file in &files {
+        let shown = file.display().to_string();
+        let reader = match open_input(file) {
+            Ok(r) => r,
+            Err(e) => {
+                stats.skip("unreadable input", format!("{shown}: {e:#}"));
+                continue;
+            }
+        };
+        for (location, item) in split_events(reader) {
+            stats.read += 1;
+            let text = match item {
+                Ok(text) => text,
+                Err(problem) => {
+                    stats.skip("malformed input", format!("{shown}:{location}: {problem}"));
+                    continue;
+                }
+            };
+            let event = match AuditEvent::parse(&text) {
+                Ok(e) => e,
+                Err(e) => {
+                    stats.skip("not an audit event", format!("{shown}:{location}: {}", e.message()));
+                    continue;
+                }
+            };
+            stats.parsed += 1;
+            if args.format == DetectFormat::None && engine.rules().next().is_none() {
+                continue;
+            }
+            engine.process(&event, |alert| {
+                let record = alert_record(&alert, &event, &table, catalogue);
+                *by_rule.entry(record.rule.clone()).or_default() += 1;
+                for t in &record.techniques {
+                    *by_technique.entry(t.clone()).or_default() += 1;
+                }
+                if alert.rule.priority <= args.fail_on {
+                    failing = true;
+                }
+                let line = match args.format {
+                    DetectFormat::Jsonl => serde_json::to_string(&record).unwrap_or_default(),
+                    DetectFormat::Falco => falco_json(&record, &alert),
+                    DetectFormat::Table => table_row(&record, width),
+                    DetectFormat::Navigator | DetectFormat::None => return,
+                };
+                if let Err(e) = writeln!(out, "{line}")
+                    && write_error.is_none()
+                {
+                    write_error = Some(e);
+                }
+            });
+        }
+    }
+    if args.format == DetectFormat::Navigator {
+        let mut builder = LayerBuilder::new("Palisade observed techniques", catalogue).description(format!(
+            "Techniques shown by {} alerts over {} audit events",
+            by_rule.values().sum::<u64>(),
+            stats.parsed
+        ));
+        let max = by_technique.values().copied().max().unwrap_or(1) as f64;
+        for (technique, n) in &by_technique {
+            let score = (100.0 * (*n as f64) / max).round();
+            let _ = builder.add(technique, None, score, &format!("{n} alerts"), vec![("alerts".into(), n.to_string())]);
+        }
+        writeln!(out, "{}", builder.build().to_json_pretty())?;
+    }
+    out.flush().ok();
+    drop(out);
+    if let Some(e) = write_error
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("cannot write alerts");
+    }
+    let engine_stats = engine.stats();
+    if !args.no_summary {
+        let mut summary = String::new();
+        summary.push_str(&format!(
+            "\nSummary: {} events read, {} parsed, {} skipped; {} rules run; {} alerts ({} duplicates across audit stages suppressed)\n",
+            stats.read,
+            stats.parsed,
+            stats.skipped.values().sum::<u64>(),
+            engine.rules().count(),
+            engine_stats.alerts,
+            engine_stats.deduplicated
+        ));
+        for (reason, n) in &stats.skipped {
+            summary.push_str(&format!("  skipped {n}: {reason}\n"));
+        }
+        for p in &stats.problems {
+            summary.push_str(&format!("    {p}\n"));
+        }
+        if !by_technique.is_empty() {
+            summary.push_str("  by technique:\n");
+            for (t, n) in &by_technique {
+                let name = catalogue.resolve(t).map(|x| x.name.clone()).unwrap_or_default();
+                summary.push_str(&format!("    {t:<10} {n:>7}  {name}\n"));
+            }
+            summary.push_str("  by rule:\n");
+            for (r, n) in &by_rule {
+                summary.push_str(&format!("    {n:>7}  {r}\n"));
+            }
+        }
+        if args.format == DetectFormat::Table && args.output.is_none() {
+            let styled = if color { format!("\x1b[1m{summary}\x1b[0m") } else { summary };
+            let _ = std::io::stdout().write_all(styled.as_bytes());
+        } else {
+            eprint!("{summary}");
+        }
+    }
+    let input_problems = stats.skipped.values().sum::<u64>() > 0;
+    Ok(if input_problems || rule_errors > 0 {
+        ExitCode::from(2)
+    } else if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,20 @@
+//! Palisade's detection engine.
+//!
+//! Rules written in Falco's language (loaded by `palisade-rules`) are compiled once against
+//! an event source's field table into a tree of typed tests; each event meets only the rules
+//! that can match it (rules are indexed by the value of the source's index field, e.g. the
+//! audit verb), `contains` tests share one Aho-Corasick automaton per field, and fields are
+//! read lazily from the event. Windowed thresholds (a Palisade extension) and per-request
+//! de-duplication across audit stages keep state that is bounded, not proportional to the
+//! number of events.
+
+pub mod compile;
+pub mod engine;
+pub mod field;
+pub mod k8s_audit;
+pub mod matchers;
+pub mod output;
+
+pub use compile::{CompileError, CompiledRule};
+pub use engine::{Alert, Engine, EngineOptions, RuleMatching};
+pub use field::{Event, FieldArg, FieldInfo, FieldTable, FieldValue, ResolvedField};
