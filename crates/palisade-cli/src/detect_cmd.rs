@@ -89,7 +89,8 @@ pub struct DetectArgs {
 }
 
 fn parse_priority(s: &str) -> Result<Priority, String> {
-    s.parse().map_err(|e: palisade_rules::ParsePriorityError| e.to_string())
+    s.parse()
+        .map_err(|e: palisade_rules::ParsePriorityError| e.to_string())
 }
 
 /// Counters of what happened to the input.
@@ -125,7 +126,10 @@ fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         let mut stack = vec![input.clone()];
         let mut found = Vec::new();
         while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?.flatten() {
+            for entry in std::fs::read_dir(&dir)
+                .with_context(|| format!("cannot read {}", dir.display()))?
+                .flatten()
+            {
                 let path = entry.path();
                 match entry.file_type() {
                     Ok(t) if t.is_dir() => stack.push(path),
@@ -144,12 +148,18 @@ fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(BufReader::new(std::io::stdin())));
     }
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
 }
 
 /// Get a field's text by name from an audit event.
-fn text_of(table: &dyn FieldTable, event: &dyn Event, name: &str, arg: Option<&str>) -> Option<String> {
+fn text_of(
+    table: &dyn FieldTable,
+    event: &dyn Event,
+    name: &str,
+    arg: Option<&str>,
+) -> Option<String> {
     let field = table.resolve(name, arg).ok()?;
     match event.get(&field) {
         FieldValue::Str(s) => Some(s.into_owned()),
@@ -159,7 +169,9 @@ fn text_of(table: &dyn FieldTable, event: &dyn Event, name: &str, arg: Option<&s
 }
 
 fn list_of(table: &dyn FieldTable, event: &dyn Event, name: &str) -> Vec<String> {
-    let Ok(field) = table.resolve(name, None) else { return Vec::new() };
+    let Ok(field) = table.resolve(name, None) else {
+        return Vec::new();
+    };
     match event.get(&field) {
         FieldValue::Str(s) => vec![s.into_owned()],
         FieldValue::List(items) => items.into_iter().map(|s| s.into_owned()).collect(),
@@ -168,7 +180,12 @@ fn list_of(table: &dyn FieldTable, event: &dyn Event, name: &str) -> Vec<String>
 }
 
 /// The `palisade.alert/v1` record of an alert on an audit event.
-pub fn alert_record(alert: &Alert<'_>, event: &dyn Event, table: &dyn FieldTable, catalogue: &palisade_attack::Catalogue) -> AlertRecord {
+pub fn alert_record(
+    alert: &Alert<'_>,
+    event: &dyn Event,
+    table: &dyn FieldTable,
+    catalogue: &palisade_attack::Catalogue,
+) -> AlertRecord {
     let (techniques, tactics) = attack_of(&alert.rule.tags, catalogue);
     let resource = text_of(table, event, "ka.target.resource", None);
     let subresource = text_of(table, event, "ka.target.subresource", None);
@@ -178,7 +195,12 @@ pub fn alert_record(alert: &Alert<'_>, event: &dyn Event, table: &dyn FieldTable
         None => Vec::new(),
     };
     let service_account = if is_pod && subresource.is_none() {
-        text_of(table, event, "jevt.value", Some("/requestObject/spec/serviceAccountName"))
+        text_of(
+            table,
+            event,
+            "jevt.value",
+            Some("/requestObject/spec/serviceAccountName"),
+        )
     } else {
         None
     };
@@ -194,16 +216,30 @@ pub fn alert_record(alert: &Alert<'_>, event: &dyn Event, table: &dyn FieldTable
         workload: AlertWorkload {
             cluster: text_of(table, event, "ka.cluster.name", None),
             namespace: text_of(table, event, "ka.target.namespace", None),
-            pod: if is_pod { text_of(table, event, "ka.target.name", None) } else { None },
+            pod: if is_pod {
+                text_of(table, event, "ka.target.name", None)
+            } else {
+                None
+            },
             container: if is_pod {
                 text_of(table, event, "ka.uri.param", Some("container"))
                     .or_else(|| text_of(table, event, "ka.req.pod.containers.name", Some("0")))
             } else {
                 None
             },
-            image: if is_pod { text_of(table, event, "ka.req.pod.containers.image", Some("0")) } else { None },
+            image: if is_pod {
+                text_of(table, event, "ka.req.pod.containers.image", Some("0"))
+            } else {
+                None
+            },
             service_account,
-            node: text_of(table, event, "jevt.value", Some("/requestObject/spec/nodeName")).filter(|_| is_pod),
+            node: text_of(
+                table,
+                event,
+                "jevt.value",
+                Some("/requestObject/spec/nodeName"),
+            )
+            .filter(|_| is_pod),
             container_id: None,
         },
         actor: AlertActor {
@@ -252,10 +288,24 @@ fn table_row(record: &AlertRecord, width: usize) -> String {
         (None, None) => "-".into(),
     };
     let time = record.time.get(11..23).unwrap_or(&record.time);
-    let techniques = if record.techniques.is_empty() { "-".to_owned() } else { record.techniques.join(",") };
-    let head = format!("{time}  {:<8} {:<11} {:<28} ", truncate(&record.priority, 8), truncate(&techniques, 11), truncate(&workload, 28));
+    let techniques = if record.techniques.is_empty() {
+        "-".to_owned()
+    } else {
+        record.techniques.join(",")
+    };
+    let head = format!(
+        "{time}  {:<8} {:<11} {:<28} ",
+        truncate(&record.priority, 8),
+        truncate(&techniques, 11),
+        truncate(&workload, 28)
+    );
     let rest = width.saturating_sub(head.chars().count()).max(20);
-    format!("{head}{}\n{:>14}{}", truncate(&record.rule, rest), "", truncate(&record.output, width.saturating_sub(14).max(20)))
+    format!(
+        "{head}{}\n{:>14}{}",
+        truncate(&record.rule, rest),
+        "",
+        truncate(&record.output, width.saturating_sub(14).max(20))
+    )
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -270,7 +320,11 @@ fn truncate(s: &str, n: usize) -> String {
 
 pub fn run(args: DetectArgs) -> Result<ExitCode> {
     let catalogue = args.attack.catalogue()?;
-    let mut texts = if args.no_builtin { Vec::new() } else { rules_pack::builtin("k8s_audit") };
+    let mut texts = if args.no_builtin {
+        Vec::new()
+    } else {
+        rules_pack::builtin("k8s_audit")
+    };
     texts.extend(rules_pack::read_paths(&args.rules)?);
     if texts.is_empty() && args.format != DetectFormat::None {
         bail!("no rules: --no-builtin was given and no --rules file");
@@ -294,11 +348,15 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     let (mut engine, skipped) = Engine::new(&loaded, &table, &options);
     for s in skipped.iter().filter(|s| s.error) {
         rule_errors += 1;
-        eprintln!("{}:{}:{}: error: rule `{}` skipped: {}", s.path, s.line, s.column, s.rule, s.reason);
+        eprintln!(
+            "{}:{}:{}: error: rule `{}` skipped: {}",
+            s.path, s.line, s.column, s.rule, s.reason
+        );
     }
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
@@ -331,7 +389,10 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
             let event = match AuditEvent::parse(&text) {
                 Ok(e) => e,
                 Err(e) => {
-                    stats.skip("not an audit event", format!("{shown}:{location}: {}", e.message()));
+                    stats.skip(
+                        "not an audit event",
+                        format!("{shown}:{location}: {}", e.message()),
+                    );
                     continue;
                 }
             };
@@ -363,15 +424,22 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         }
     }
     if args.format == DetectFormat::Navigator {
-        let mut builder = LayerBuilder::new("Palisade observed techniques", catalogue).description(format!(
-            "Techniques shown by {} alerts over {} audit events",
-            by_rule.values().sum::<u64>(),
-            stats.parsed
-        ));
+        let mut builder =
+            LayerBuilder::new("Palisade observed techniques", catalogue).description(format!(
+                "Techniques shown by {} alerts over {} audit events",
+                by_rule.values().sum::<u64>(),
+                stats.parsed
+            ));
         let max = by_technique.values().copied().max().unwrap_or(1) as f64;
         for (technique, n) in &by_technique {
             let score = (100.0 * (*n as f64) / max).round();
-            let _ = builder.add(technique, None, score, &format!("{n} alerts"), vec![("alerts".into(), n.to_string())]);
+            let _ = builder.add(
+                technique,
+                None,
+                score,
+                &format!("{n} alerts"),
+                vec![("alerts".into(), n.to_string())],
+            );
         }
         writeln!(out, "{}", builder.build().to_json_pretty())?;
     }
@@ -403,7 +471,10 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         if !by_technique.is_empty() {
             summary.push_str("  by technique:\n");
             for (t, n) in &by_technique {
-                let name = catalogue.resolve(t).map(|x| x.name.clone()).unwrap_or_default();
+                let name = catalogue
+                    .resolve(t)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default();
                 summary.push_str(&format!("    {t:<10} {n:>7}  {name}\n"));
             }
             summary.push_str("  by rule:\n");
@@ -412,7 +483,11 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
             }
         }
         if args.format == DetectFormat::Table && args.output.is_none() {
-            let styled = if color { format!("\x1b[1m{summary}\x1b[0m") } else { summary };
+            let styled = if color {
+                format!("\x1b[1m{summary}\x1b[0m")
+            } else {
+                summary
+            };
             let _ = std::io::stdout().write_all(styled.as_bytes());
         } else {
             eprint!("{summary}");

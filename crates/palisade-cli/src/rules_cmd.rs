@@ -62,7 +62,11 @@ pub fn run(args: RulesArgs) -> Result<ExitCode> {
 
 fn lint(args: LintArgs) -> Result<ExitCode> {
     let catalogue = args.attack.catalogue()?;
-    let mut texts = if args.with_builtin { rules_pack::builtin("k8s_audit") } else { Vec::new() };
+    let mut texts = if args.with_builtin {
+        rules_pack::builtin("k8s_audit")
+    } else {
+        Vec::new()
+    };
     texts.extend(rules_pack::read_paths(&args.paths)?);
     let loaded = rules_pack::load(&texts);
     let (mut errors, mut warnings) = (0usize, 0usize);
@@ -77,16 +81,28 @@ fn lint(args: LintArgs) -> Result<ExitCode> {
     let (_, skipped) = Engine::new(&loaded, &table, &EngineOptions::default());
     for s in skipped.iter().filter(|s| s.error) {
         errors += 1;
-        println!("{}:{}:{}: error: rule `{}`: {}", s.path, s.line, s.column, s.rule, s.reason);
+        println!(
+            "{}:{}:{}: error: rule `{}`: {}",
+            s.path, s.line, s.column, s.rule, s.reason
+        );
     }
-    for s in skipped.iter().filter(|s| !s.error && s.reason.starts_with("source")) {
+    for s in skipped
+        .iter()
+        .filter(|s| !s.error && s.reason.starts_with("source"))
+    {
         warnings += 1;
-        println!("{}:{}:{}: warning: rule `{}` not checked: {}", s.path, s.line, s.column, s.rule, s.reason);
+        println!(
+            "{}:{}:{}: warning: rule `{}` not checked: {}",
+            s.path, s.line, s.column, s.rule, s.reason
+        );
     }
     for rule in &loaded.rules {
         for problem in lint_tags(&rule.tags, catalogue) {
             warnings += 1;
-            println!("{}:{}:{}: warning: rule `{}`: {problem}", rule.path, rule.pos.line, rule.pos.column, rule.name);
+            println!(
+                "{}:{}:{}: warning: rule `{}`: {problem}",
+                rule.path, rule.pos.line, rule.pos.column, rule.name
+            );
         }
     }
     println!(
@@ -94,7 +110,11 @@ fn lint(args: LintArgs) -> Result<ExitCode> {
         loaded.rules.len(),
         texts.len()
     );
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// One test case.
@@ -113,13 +133,17 @@ fn default_pack_dir() -> PathBuf {
 fn tests_file_for(rules_file: &Path) -> Option<PathBuf> {
     let stem = rules_file.file_stem()?.to_str()?;
     let dir = rules_file.parent()?;
-    [dir.join(format!("{stem}.tests.yaml")), dir.join("tests").join(format!("{stem}.tests.yaml"))]
-        .into_iter()
-        .find(|p| p.is_file())
+    [
+        dir.join(format!("{stem}.tests.yaml")),
+        dir.join("tests").join(format!("{stem}.tests.yaml")),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
 }
 
 fn read_cases(path: &Path, cases: &mut Vec<Case>, problems: &mut Vec<String>) -> Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let shown = path.display().to_string();
     let stream = parse_stream(&text, Schema::Compose, &Limits::default());
     if let Some(e) = &stream.error {
@@ -135,9 +159,11 @@ fn read_cases(path: &Path, cases: &mut Vec<Case>, problems: &mut Vec<String>) ->
             for (key, expect_match) in [("match", true), ("nomatch", false)] {
                 for item in entry.get(key).map(Node::items).unwrap_or_default() {
                     let events = match item.get("events") {
-                        Some(list) if item.get("auditID").is_none() => {
-                            list.items().iter().map(|e| e.to_json().to_string()).collect()
-                        }
+                        Some(list) if item.get("auditID").is_none() => list
+                            .items()
+                            .iter()
+                            .map(|e| e.to_json().to_string())
+                            .collect(),
                         _ => vec![item.to_json().to_string()],
                     };
                     cases.push(Case {
@@ -154,7 +180,11 @@ fn read_cases(path: &Path, cases: &mut Vec<Case>, problems: &mut Vec<String>) ->
 }
 
 fn test(args: TestArgs) -> Result<ExitCode> {
-    let paths = if args.paths.is_empty() { vec![default_pack_dir()] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![default_pack_dir()]
+    } else {
+        args.paths.clone()
+    };
     let texts: Vec<RulesText> = rules_pack::read_paths(&paths)?;
     let loaded = rules_pack::load(&texts);
     let mut problems: Vec<String> = loaded
@@ -174,10 +204,18 @@ fn test(args: TestArgs) -> Result<ExitCode> {
     let table = K8sAuditFields;
     let (_, skipped) = Engine::new(&loaded, &table, &EngineOptions::default());
     for s in skipped.iter().filter(|s| s.error) {
-        problems.push(format!("{}:{}:{}: rule `{}` cannot run: {}", s.path, s.line, s.column, s.rule, s.reason));
+        problems.push(format!(
+            "{}:{}:{}: rule `{}` cannot run: {}",
+            s.path, s.line, s.column, s.rule, s.reason
+        ));
     }
     let (mut passed, mut failed) = (0usize, 0usize);
-    let mut untested: Vec<&str> = loaded.rules.iter().filter(|r| r.enabled).map(|r| r.name.as_str()).collect();
+    let mut untested: Vec<&str> = loaded
+        .rules
+        .iter()
+        .filter(|r| r.enabled)
+        .map(|r| r.name.as_str())
+        .collect();
     for case in &cases {
         untested.retain(|r| *r != case.rule);
         if loaded.rule(&case.rule).is_none() {
@@ -201,14 +239,26 @@ fn test(args: TestArgs) -> Result<ExitCode> {
                     explanation.push(format!(
                         "      event {}: {}",
                         i + 1,
-                        fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+                        fields
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
                     ));
                 }
-                Err(e) => explanation.push(format!("      event {}: not an audit event: {}", i + 1, e.message())),
+                Err(e) => explanation.push(format!(
+                    "      event {}: not an audit event: {}",
+                    i + 1,
+                    e.message()
+                )),
             }
         }
         let ok = (fired > 0) == case.expect_match;
-        let expectation = if case.expect_match { "should fire" } else { "should not fire" };
+        let expectation = if case.expect_match {
+            "should fire"
+        } else {
+            "should not fire"
+        };
         if ok {
             passed += 1;
             if args.verbose {
@@ -216,7 +266,10 @@ fn test(args: TestArgs) -> Result<ExitCode> {
             }
         } else {
             failed += 1;
-            println!("FAIL {} `{}` {expectation} but fired {fired} times; fields seen:", case.at, case.rule);
+            println!(
+                "FAIL {} `{}` {expectation} but fired {fired} times; fields seen:",
+                case.at, case.rule
+            );
             for line in &explanation {
                 println!("{line}");
             }
@@ -234,5 +287,9 @@ fn test(args: TestArgs) -> Result<ExitCode> {
         cases.len(),
         untested.len()
     );
-    Ok(if failed > 0 || !problems.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 || !problems.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -62,7 +62,10 @@ pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<RulesText>> {
 }
 
 fn is_rules_file_name(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     (name.ends_with(".yaml") || name.ends_with(".yml")) && !name.contains(".tests.")
 }
 
@@ -98,17 +101,31 @@ pub fn attack_of(tags: &[String], catalogue: &Catalogue) -> (Vec<String>, Vec<St
         }
     };
     for tag in tags {
-        let Some(id) = normalize_technique_id(tag) else { continue };
-        let Some(technique) = catalogue.resolve(&id) else { continue };
+        let Some(id) = normalize_technique_id(tag) else {
+            continue;
+        };
+        let Some(technique) = catalogue.resolve(&id) else {
+            continue;
+        };
         if !techniques.contains(&technique.id) {
             techniques.push(technique.id.clone());
         }
         let mut placed = Vec::new();
         for hint in &tactic_tags {
-            placed.extend(catalogue.place(&id, Some(hint)).into_iter().map(|(t, _)| t.id.clone()));
+            placed.extend(
+                catalogue
+                    .place(&id, Some(hint))
+                    .into_iter()
+                    .map(|(t, _)| t.id.clone()),
+            );
         }
         if placed.is_empty() {
-            placed.extend(catalogue.place(&id, None).into_iter().map(|(t, _)| t.id.clone()));
+            placed.extend(
+                catalogue
+                    .place(&id, None)
+                    .into_iter()
+                    .map(|(t, _)| t.id.clone()),
+            );
         }
         for t in placed {
             add_tactic(&t, &mut tactic_idx);
@@ -139,32 +156,48 @@ pub fn lint_tags(tags: &[String], catalogue: &Catalogue) -> Vec<String> {
     for tag in tags {
         let looks_like_id = tag.len() >= 5
             && (tag.starts_with('T') || tag.starts_with("attack.t"))
-            && tag.chars().nth(1).is_some_and(|c| c.is_ascii_digit() || c == 't');
+            && tag
+                .chars()
+                .nth(1)
+                .is_some_and(|c| c.is_ascii_digit() || c == 't');
         match normalize_technique_id(tag) {
             Some(id) => match catalogue.resolve(&id) {
                 Some(t) => {
                     any_technique = true;
-                    technique_tactics.extend(catalogue.tactics_of(&t.id).iter().map(|x| x.id.clone()));
+                    technique_tactics
+                        .extend(catalogue.tactics_of(&t.id).iter().map(|x| x.id.clone()));
                     if !t.is_containers() {
-                        problems.push(format!("technique {id} ({}) is not on the ATT&CK Containers platform", t.name));
+                        problems.push(format!(
+                            "technique {id} ({}) is not on the ATT&CK Containers platform",
+                            t.name
+                        ));
                     }
                 }
-                None => problems.push(format!("unknown ATT&CK technique `{tag}` (ATT&CK {})", catalogue.version)),
+                None => problems.push(format!(
+                    "unknown ATT&CK technique `{tag}` (ATT&CK {})",
+                    catalogue.version
+                )),
             },
-            None if looks_like_id => problems.push(format!("`{tag}` looks like a technique id but is not one")),
+            None if looks_like_id => {
+                problems.push(format!("`{tag}` looks like a technique id but is not one"))
+            }
             None => {}
         }
     }
     if !any_technique {
-        problems.push("no ATT&CK technique tag (e.g. `T1609`): its alerts cannot be placed on the matrix".into());
+        problems.push(
+            "no ATT&CK technique tag (e.g. `T1609`): its alerts cannot be placed on the matrix"
+                .into(),
+        );
     }
     for tag in tags.iter().filter(|t| t.starts_with("mitre_")) {
         match catalogue.tactic(tag) {
             None => problems.push(format!("unknown ATT&CK tactic tag `{tag}`")),
-            Some(tactic) if any_technique && !technique_tactics.contains(&tactic.id) => problems.push(format!(
-                "tactic tag `{tag}` ({}) is not a tactic of the rule's techniques",
-                tactic.name
-            )),
+            Some(tactic) if any_technique && !technique_tactics.contains(&tactic.id) => problems
+                .push(format!(
+                    "tactic tag `{tag}` ({}) is not a tactic of the rule's techniques",
+                    tactic.name
+                )),
             Some(_) => {}
         }
     }

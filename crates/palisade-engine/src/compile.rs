@@ -43,7 +43,11 @@ pub(crate) enum Right {
     Bytes(Vec<u8>),
     Regex(regex::Regex),
     /// A `contains` literal found by the shared automaton of `prefilter`.
-    Prefiltered { prefilter: usize, literal: usize, text: String },
+    Prefiltered {
+        prefilter: usize,
+        literal: usize,
+        text: String,
+    },
     Other(Value),
 }
 
@@ -100,7 +104,12 @@ pub(crate) struct Prefilter {
 }
 
 impl Prefilters {
-    fn literal(&mut self, field: &ResolvedField, case_insensitive: bool, text: &str) -> (usize, usize) {
+    fn literal(
+        &mut self,
+        field: &ResolvedField,
+        case_insensitive: bool,
+        text: &str,
+    ) -> (usize, usize) {
         let idx = match self
             .entries
             .iter()
@@ -184,7 +193,10 @@ pub(crate) fn compile_expr(
 }
 
 /// Compile an operand (used by outputs and threshold keys).
-pub(crate) fn compile_operand(operand: &Operand, table: &dyn FieldTable) -> Result<Value, CompileError> {
+pub(crate) fn compile_operand(
+    operand: &Operand,
+    table: &dyn FieldTable,
+) -> Result<Value, CompileError> {
     compile_value(operand, table)
 }
 
@@ -242,7 +254,10 @@ fn compile_test(
             },
         });
     }
-    let err = |message: String| CompileError { message, field: None };
+    let err = |message: String| CompileError {
+        message,
+        field: None,
+    };
     let rhs = match (&test.rhs, op, test.modifier) {
         (Rhs::None, Op::Exists, _) => Right::None,
         (Rhs::None, _, _) => return Err(err(format!("operator `{}` needs a value", op.as_str()))),
@@ -261,15 +276,27 @@ fn compile_test(
             Right::Set(items.iter().cloned().collect())
         }
         (Rhs::List(items), Op::PMatch, None) => Right::List(items.clone()),
-        (Rhs::Value(v), Op::In | Op::Intersects, None) => Right::Set(std::iter::once(v.clone()).collect()),
+        (Rhs::Value(v), Op::In | Op::Intersects, None) => {
+            Right::Set(std::iter::once(v.clone()).collect())
+        }
         (Rhs::Value(v), Op::PMatch, None) => Right::List(vec![v.clone()]),
         (Rhs::List(_), _, None) => {
-            return Err(err(format!("operator `{}` takes one value, not a list", op.as_str())));
+            return Err(err(format!(
+                "operator `{}` takes one value, not a list",
+                op.as_str()
+            )));
         }
-        (Rhs::Value(v), Op::Lt | Op::Le | Op::Gt | Op::Ge, _) => Right::Num(parse_number(v).ok_or_else(|| {
-            err(format!("`{v}` is not a number (operator `{}`)", op.as_str()))
-        })?),
-        (Rhs::Value(v), Op::BContains | Op::BStartsWith, _) => Right::Bytes(decode_hex(v).map_err(err)?),
+        (Rhs::Value(v), Op::Lt | Op::Le | Op::Gt | Op::Ge, _) => {
+            Right::Num(parse_number(v).ok_or_else(|| {
+                err(format!(
+                    "`{v}` is not a number (operator `{}`)",
+                    op.as_str()
+                ))
+            })?)
+        }
+        (Rhs::Value(v), Op::BContains | Op::BStartsWith, _) => {
+            Right::Bytes(decode_hex(v).map_err(err)?)
+        }
         (Rhs::Value(v), Op::Regex, _) => Right::Regex(build_regex(v).map_err(err)?),
         (Rhs::Value(v), Op::Contains | Op::IContains, _) => match &lhs {
             Value::Field(f) if !v.is_empty() => {
@@ -324,13 +351,12 @@ fn transform<'e>(func: Transformer, args: &[Value], event: &'e dyn Event) -> Fie
     let map = |v: FieldValue<'e>, f: &dyn Fn(&str) -> Option<String>| -> FieldValue<'e> {
         match v {
             FieldValue::Absent => FieldValue::Absent,
-            FieldValue::Str(s) => f(&s).map_or(FieldValue::Absent, |x| FieldValue::Str(Cow::Owned(x))),
-            FieldValue::List(items) => FieldValue::List(
-                items
-                    .iter()
-                    .filter_map(|s| f(s).map(Cow::Owned))
-                    .collect(),
-            ),
+            FieldValue::Str(s) => {
+                f(&s).map_or(FieldValue::Absent, |x| FieldValue::Str(Cow::Owned(x)))
+            }
+            FieldValue::List(items) => {
+                FieldValue::List(items.iter().filter_map(|s| f(s).map(Cow::Owned)).collect())
+            }
         }
     };
     match func {
@@ -340,7 +366,11 @@ fn transform<'e>(func: Transformer, args: &[Value], event: &'e dyn Event) -> Fie
             base64_decode(s).map(|b| String::from_utf8_lossy(&b).into_owned())
         }),
         Transformer::Basename => map(eval_value(&args[0], event), &|s| {
-            Some(if s.ends_with('/') { String::new() } else { s.rsplit('/').next().unwrap_or("").to_owned() })
+            Some(if s.ends_with('/') {
+                String::new()
+            } else {
+                s.rsplit('/').next().unwrap_or("").to_owned()
+            })
         }),
         Transformer::Len => match eval_value(&args[0], event) {
             FieldValue::Absent => FieldValue::Absent,
@@ -390,7 +420,12 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Evaluate a node.
-pub(crate) fn eval(node: &Node, event: &dyn Event, prefilters: &Prefilters, scratch: &mut Scratch) -> bool {
+pub(crate) fn eval(
+    node: &Node,
+    event: &dyn Event,
+    prefilters: &Prefilters,
+    scratch: &mut Scratch,
+) -> bool {
     match node {
         Node::And(items) => items.iter().all(|n| eval(n, event, prefilters, scratch)),
         Node::Or(items) => items.iter().any(|n| eval(n, event, prefilters, scratch)),
@@ -399,8 +434,18 @@ pub(crate) fn eval(node: &Node, event: &dyn Event, prefilters: &Prefilters, scra
     }
 }
 
-fn eval_test(test: &CTest, event: &dyn Event, prefilters: &Prefilters, scratch: &mut Scratch) -> bool {
-    if let Right::Prefiltered { prefilter, literal, text } = &test.rhs {
+fn eval_test(
+    test: &CTest,
+    event: &dyn Event,
+    prefilters: &Prefilters,
+    scratch: &mut Scratch,
+) -> bool {
+    if let Right::Prefiltered {
+        prefilter,
+        literal,
+        text,
+    } = &test.rhs
+    {
         return prefiltered(*prefilter, *literal, text, test, event, prefilters, scratch);
     }
     let lhs = eval_value(&test.lhs, event);
@@ -432,7 +477,10 @@ fn eval_test(test: &CTest, event: &dyn Event, prefilters: &Prefilters, scratch: 
         },
         FieldValue::Str(value) => match (&test.rhs, test.modifier) {
             (Right::List(items), Some(modifier)) => {
-                let hits = items.iter().filter(|rhs| scalar_op(test.op, &value, rhs)).count();
+                let hits = items
+                    .iter()
+                    .filter(|rhs| scalar_op(test.op, &value, rhs))
+                    .count();
                 match modifier {
                     Modifier::AnyOf => hits >= 1,
                     Modifier::OneOf => hits == 1,
@@ -440,13 +488,17 @@ fn eval_test(test: &CTest, event: &dyn Event, prefilters: &Prefilters, scratch: 
                 }
             }
             (Right::Set(set), _) => set.contains(value.as_ref()),
-            (Right::List(prefixes), _) if test.op == Op::PMatch => path_prefix_match(prefixes, &value),
+            (Right::List(prefixes), _) if test.op == Op::PMatch => {
+                path_prefix_match(prefixes, &value)
+            }
             (Right::Num(n), _) => parse_number(&value).is_some_and(|v| compare_num(test.op, v, *n)),
             (Right::Bytes(bytes), _) => {
                 let hay = value.as_bytes();
                 match test.op {
                     Op::BStartsWith => hay.starts_with(bytes),
-                    _ => !bytes.is_empty() && hay.windows(bytes.len()).any(|w| w == bytes.as_slice()),
+                    _ => {
+                        !bytes.is_empty() && hay.windows(bytes.len()).any(|w| w == bytes.as_slice())
+                    }
                 }
             }
             (Right::Regex(re), _) => re.is_match(&value),
@@ -492,7 +544,10 @@ fn prefiltered(
             }
         }
     }
-    scratch.found[prefilter].get(literal).copied().unwrap_or(false)
+    scratch.found[prefilter]
+        .get(literal)
+        .copied()
+        .unwrap_or(false)
 }
 
 fn compare_num(op: Op, lhs: f64, rhs: f64) -> bool {
@@ -518,7 +573,9 @@ pub(crate) fn scalar_op(op: Op, value: &str, rhs: &str) -> bool {
         Op::IGlob => glob_match(rhs, value, true),
         Op::PMatch => path_prefix_match(&[rhs.to_owned()], value),
         Op::Regex => build_regex(rhs).is_ok_and(|re| re.is_match(value)),
-        Op::BContains => decode_hex(rhs).is_ok_and(|b| !b.is_empty() && value.as_bytes().windows(b.len()).any(|w| w == b.as_slice())),
+        Op::BContains => decode_hex(rhs).is_ok_and(|b| {
+            !b.is_empty() && value.as_bytes().windows(b.len()).any(|w| w == b.as_slice())
+        }),
         Op::BStartsWith => decode_hex(rhs).is_ok_and(|b| value.as_bytes().starts_with(&b)),
         Op::Lt | Op::Le | Op::Gt | Op::Ge => match (parse_number(value), parse_number(rhs)) {
             (Some(a), Some(b)) => compare_num(op, a, b),
@@ -557,7 +614,9 @@ pub(crate) fn index_values(node: &Node, index_field: &str) -> Option<HashSet<Str
             (Value::Field(f), Op::Eq, Right::Str(v), None) if f.display == index_field => {
                 Some(std::iter::once(v.clone()).collect())
             }
-            (Value::Field(f), Op::In | Op::Intersects, Right::Set(set), None) if f.display == index_field => {
+            (Value::Field(f), Op::In | Op::Intersects, Right::Set(set), None)
+                if f.display == index_field =>
+            {
                 Some(set.clone())
             }
             _ => None,
@@ -577,7 +636,9 @@ pub(crate) fn reads_field(node: &Node, pred: &dyn Fn(&str) -> bool) -> bool {
     match node {
         Node::And(items) | Node::Or(items) => items.iter().any(|n| reads_field(n, pred)),
         Node::Not(inner) => reads_field(inner, pred),
-        Node::Test(t) => value_reads(&t.lhs, pred) || matches!(&t.rhs, Right::Other(v) if value_reads(v, pred)),
+        Node::Test(t) => {
+            value_reads(&t.lhs, pred) || matches!(&t.rhs, Right::Other(v) if value_reads(v, pred))
+        }
     }
 }
 

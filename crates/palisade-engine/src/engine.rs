@@ -2,8 +2,8 @@
 //! de-duplication across audit stages.
 
 use crate::compile::{
-    CompileError, CompiledRule, Node, Prefilters, Scratch, Value, compile_expr, compile_operand, eval,
-    eval_value, index_values, reads_field,
+    CompileError, CompiledRule, Node, Prefilters, Scratch, Value, compile_expr, compile_operand,
+    eval, eval_value, index_values, reads_field,
 };
 use crate::field::{Event, FieldTable, FieldValue, ResolvedField};
 use crate::output::OutputFormat;
@@ -114,7 +114,11 @@ const WINDOW_SWEEP_EVERY: u64 = 65_536;
 impl<'t> Engine<'t> {
     /// Compile the rules of `loaded` whose source is `table.source()`. Rules that cannot run
     /// are returned with the reason; the others run.
-    pub fn new(loaded: &Loaded, table: &'t dyn FieldTable, options: &EngineOptions) -> (Engine<'t>, Vec<SkippedRule>) {
+    pub fn new(
+        loaded: &Loaded,
+        table: &'t dyn FieldTable,
+        options: &EngineOptions,
+    ) -> (Engine<'t>, Vec<SkippedRule>) {
         let mut prefilters = Prefilters::default();
         let mut rules = Vec::new();
         let mut skipped = Vec::new();
@@ -128,7 +132,14 @@ impl<'t> Engine<'t> {
                 error,
             };
             if rule.source != table.source() {
-                skipped.push(skip(format!("source `{}` is not this input's source `{}`", rule.source, table.source()), false));
+                skipped.push(skip(
+                    format!(
+                        "source `{}` is not this input's source `{}`",
+                        rule.source,
+                        table.source()
+                    ),
+                    false,
+                ));
                 continue;
             }
             if !rule.enabled {
@@ -138,14 +149,28 @@ impl<'t> Engine<'t> {
             if let Some(min) = options.min_priority
                 && rule.priority > min
             {
-                skipped.push(skip(format!("priority {} is below the {} floor", rule.priority.as_str(), min.as_str()), false));
+                skipped.push(skip(
+                    format!(
+                        "priority {} is below the {} floor",
+                        rule.priority.as_str(),
+                        min.as_str()
+                    ),
+                    false,
+                ));
                 continue;
             }
             match compile_rule(index, rule, table, &mut prefilters) {
                 Ok(runnable) => rules.push(runnable),
                 Err(e) => {
-                    let field = e.field.as_deref().map(|f| format!(" (field `{f}`)")).unwrap_or_default();
-                    skipped.push(skip(format!("{}{field}", e.message), !rule.skip_if_unknown_filter));
+                    let field = e
+                        .field
+                        .as_deref()
+                        .map(|f| format!(" (field `{f}`)"))
+                        .unwrap_or_default();
+                    skipped.push(skip(
+                        format!("{}{field}", e.message),
+                        !rule.skip_if_unknown_filter,
+                    ));
                 }
             }
         }
@@ -211,14 +236,17 @@ impl<'t> Engine<'t> {
         } else if self.candidates.is_empty() {
             self.candidates.extend_from_slice(&self.any_index);
         }
-        let request_hash = self.request_field.as_ref().and_then(|f| match event.get(f) {
-            FieldValue::Str(id) => {
-                let mut h = DefaultHasher::new();
-                id.hash(&mut h);
-                Some(h.finish())
-            }
-            _ => None,
-        });
+        let request_hash = self
+            .request_field
+            .as_ref()
+            .and_then(|f| match event.get(f) {
+                FieldValue::Str(id) => {
+                    let mut h = DefaultHasher::new();
+                    id.hash(&mut h);
+                    Some(h.finish())
+                }
+                _ => None,
+            });
         let time_ns = event.time_ns();
         if self.stats.events % WINDOW_SWEEP_EVERY == 0 {
             self.sweep_windows(time_ns);
@@ -227,7 +255,12 @@ impl<'t> Engine<'t> {
             let i = self.candidates[ci];
             self.stats.evaluations += 1;
             let runnable = &self.rules[i];
-            if !eval(&runnable.compiled.condition, event, &self.prefilters, &mut self.scratch) {
+            if !eval(
+                &runnable.compiled.condition,
+                event,
+                &self.prefilters,
+                &mut self.scratch,
+            ) {
                 continue;
             }
             // One request, several stages: alert once unless the rule looks at the stage.
@@ -256,7 +289,10 @@ impl<'t> Engine<'t> {
                 }
                 let window = self.windows.entry((i, key)).or_default();
                 window.push_back(time_ns);
-                while window.front().is_some_and(|&t| t < time_ns - threshold.window_ns) {
+                while window
+                    .front()
+                    .is_some_and(|&t| t < time_ns - threshold.window_ns)
+                {
                     window.pop_front();
                 }
                 if (window.len() as u64) < threshold.count {
@@ -312,14 +348,21 @@ impl<'t> Engine<'t> {
     }
 }
 
-fn compile_rule(index: usize, rule: &Rule, table: &dyn FieldTable, prefilters: &mut Prefilters) -> Result<Runnable, CompileError> {
+fn compile_rule(
+    index: usize,
+    rule: &Rule,
+    table: &dyn FieldTable,
+    prefilters: &mut Prefilters,
+) -> Result<Runnable, CompileError> {
     let condition: Node = compile_expr(&rule.condition, table, prefilters)?;
     let output = OutputFormat::compile(&rule.output, table)?;
     let threshold = match &rule.threshold {
         None => None,
         Some(t) => Some(Threshold {
             count: t.count.max(1),
-            window_ns: i64::try_from(t.window_secs).unwrap_or(i64::MAX / 2_000_000_000).saturating_mul(1_000_000_000),
+            window_ns: i64::try_from(t.window_secs)
+                .unwrap_or(i64::MAX / 2_000_000_000)
+                .saturating_mul(1_000_000_000),
             group_by: t
                 .group_by
                 .iter()
@@ -327,7 +370,9 @@ fn compile_rule(index: usize, rule: &Rule, table: &dyn FieldTable, prefilters: &
                 .collect::<Result<_, _>>()?,
         }),
     };
-    let index_values = table.index_field().and_then(|f| index_values(&condition, f));
+    let index_values = table
+        .index_field()
+        .and_then(|f| index_values(&condition, f));
     let reads_stage = reads_field(&condition, &|d| table.is_stage_field(d));
     Ok(Runnable {
         compiled: CompiledRule {

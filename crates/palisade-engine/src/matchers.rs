@@ -125,7 +125,9 @@ pub fn path_prefix_match(prefixes: &[String], path: &str) -> bool {
 pub fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if digits.len() % 2 != 0 {
-        return Err(format!("`{text}` is not a hex byte string (odd number of digits)"));
+        return Err(format!(
+            "`{text}` is not a hex byte string (odd number of digits)"
+        ));
     }
     digits
         .chunks(2)
@@ -143,7 +145,11 @@ mod tests {
     #[test]
     fn glob_star_crosses_slashes_like_fnmatch_without_pathname() {
         assert!(glob_match("/etc/*", "/etc/kubernetes/admin.conf", false));
-        assert!(glob_match("*.sock", "/run/containerd/containerd.sock", false));
+        assert!(glob_match(
+            "*.sock",
+            "/run/containerd/containerd.sock",
+            false
+        ));
         assert!(glob_match("a?c", "abc", false));
         assert!(glob_match("[a-c]x", "bx", false));
         assert!(!glob_match("[!a-c]x", "bx", false));
@@ -164,7 +170,10 @@ mod tests {
 
     #[test]
     fn hex() {
-        assert_eq!(decode_hex("CAFE babe").unwrap(), vec![0xca, 0xfe, 0xba, 0xbe]);
+        assert_eq!(
+            decode_hex("CAFE babe").unwrap(),
+            vec![0xca, 0xfe, 0xba, 0xbe]
+        );
         assert!(decode_hex("ABC").is_err());
     }
 }

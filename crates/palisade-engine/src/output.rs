@@ -49,11 +49,17 @@ impl OutputFormat {
                 Part::Literal(s) => CompiledPart::Literal(s),
                 Part::Field { operand, width } => {
                     let display = operand_display(&operand);
-                    let value = crate::compile::compile_operand(&operand, table).map_err(|e| CompileError {
-                        message: format!("output: {}", e.message),
-                        field: e.field,
+                    let value = crate::compile::compile_operand(&operand, table).map_err(|e| {
+                        CompileError {
+                            message: format!("output: {}", e.message),
+                            field: e.field,
+                        }
                     })?;
-                    CompiledPart::Field { value, display, width }
+                    CompiledPart::Field {
+                        value,
+                        display,
+                        width,
+                    }
                 }
             });
         }
@@ -66,7 +72,11 @@ impl OutputFormat {
         for part in &self.parts {
             match part {
                 CompiledPart::Literal(s) => text.push_str(s),
-                CompiledPart::Field { value, display, width } => {
+                CompiledPart::Field {
+                    value,
+                    display,
+                    width,
+                } => {
                     let mut rendered = eval_value(value, event).render();
                     if let Some(w) = width
                         && rendered.chars().count() > *w
