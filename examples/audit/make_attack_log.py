@@ -39,8 +39,10 @@ def event(t, verb, user, groups, resource, namespace=None, name=None, subresourc
         object_ref["apiGroup"] = api_group
     if namespace:
         object_ref["namespace"] = namespace
-    if name:
-        object_ref["name"] = name
+    # For a create the URI has no name, but the API server fills objectRef.name from the body.
+    body_name = (request or {}).get("metadata", {}).get("name")
+    if name or body_name:
+        object_ref["name"] = name or body_name
     if subresource:
         object_ref["subresource"] = subresource
     for i, stage in enumerate(stages):
@@ -86,6 +88,8 @@ for i, (res, group) in enumerate([("namespaces", ""), ("pods", ""), ("nodes", ""
                                   ("persistentvolumes", ""), ("storageclasses", "storage.k8s.io"),
                                   ("networkpolicies", "networking.k8s.io"), ("leases", "coordination.k8s.io")]):
     event(120 + i * 1.5, "list", CI, CI_GROUPS, res, api_group=group, stages=("RequestReceived", "ResponseComplete"))
+for i, ns in enumerate(["default", "shop", "monitoring", "kube-system", "kubernetes-dashboard", "kube-flannel"]):
+    event(154 + i, "list", CI, CI_GROUPS, "pods", namespace=ns)
 event(160, "get", CI, CI_GROUPS, "secrets", namespace="shop", name="storefront")
 # 4. A privileged pod that looks like kube-proxy, with the host's root and PID namespace.
 attack_pod = pod("kube-proxy-7xk2p", "shop", [{

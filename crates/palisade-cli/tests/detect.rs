@@ -83,7 +83,7 @@ fn the_attack_log_shows_the_whole_cryptojacking_chain() {
     // The summary goes to stderr for machine formats and counts everything.
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("158 events read, 158 parsed, 0 skipped"),
+        stderr.contains("164 events read, 164 parsed, 0 skipped"),
         "{stderr}"
     );
 }
@@ -159,7 +159,7 @@ fn malformed_lines_are_counted_and_reported_and_the_rest_is_processed() {
     assert_eq!(out.status.code(), Some(2), "malformed input means exit 2");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("318 events read, 316 parsed, 2 skipped"),
+        stderr.contains("330 events read, 328 parsed, 2 skipped"),
         "{stderr}"
     );
     assert!(stderr.contains("audit.log:line 4"), "{stderr}");
