@@ -368,7 +368,19 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     let mut failing = false;
     let mut write_error = None;
     let files = input_files(&args.inputs)?;
+    // A spinner with the event count on long replays, only when stderr is a terminal.
+    let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !args.no_summary {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} events ({per_sec}) {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     for file in &files {
+        progress.set_message(file.display().to_string());
         let shown = file.display().to_string();
         let reader = match open_input(file) {
             Ok(r) => r,
@@ -379,6 +391,9 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         };
         for (location, item) in split_events(reader) {
             stats.read += 1;
+            if stats.read % 4096 == 0 {
+                progress.set_position(stats.read);
+            }
             let text = match item {
                 Ok(text) => text,
                 Err(problem) => {
@@ -423,6 +438,7 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
             });
         }
     }
+    progress.finish_and_clear();
     if args.format == DetectFormat::Navigator {
         let mut builder =
             LayerBuilder::new("Palisade observed techniques", catalogue).description(format!(
