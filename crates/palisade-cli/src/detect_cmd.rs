@@ -144,7 +144,7 @@ fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
+fn open_input(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(BufReader::new(std::io::stdin())));
     }
@@ -372,8 +372,10 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !args.no_summary {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} events ({per_sec}) {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} {pos} events ({per_sec}) {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         bar
     } else {
@@ -391,7 +393,7 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         };
         for (location, item) in split_events(reader) {
             stats.read += 1;
-            if stats.read % 4096 == 0 {
+            if stats.read.is_multiple_of(4096) {
                 progress.set_position(stats.read);
             }
             let text = match item {

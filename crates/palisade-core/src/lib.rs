@@ -64,7 +64,9 @@ impl FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity `{s}` (expected info, low, medium, high or critical)"))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected info, low, medium, high or critical)")
+            })
     }
 }
 
@@ -198,7 +200,11 @@ pub struct InputError {
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {
-            write!(f, "{}:{}:{}: {}", self.path, self.line, self.column, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path, self.line, self.column, self.message
+            )
         } else {
             write!(f, "{}: {}", self.path, self.message)
         }
@@ -432,7 +438,10 @@ mod tests {
     #[test]
     fn rfc3339_formatting() {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_utc(1_795_687_200_123_456_789), "2026-11-26T10:00:00.123Z");
+        assert_eq!(
+            rfc3339_utc(1_795_687_200_123_456_789),
+            "2026-11-26T10:00:00.123Z"
+        );
     }
 
     #[test]

@@ -248,7 +248,7 @@ impl<'t> Engine<'t> {
                 _ => None,
             });
         let time_ns = event.time_ns();
-        if self.stats.events % WINDOW_SWEEP_EVERY == 0 {
+        if self.stats.events.is_multiple_of(WINDOW_SWEEP_EVERY) {
             self.sweep_windows(time_ns);
         }
         for ci in 0..self.candidates.len() {

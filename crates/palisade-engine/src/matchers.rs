@@ -124,7 +124,7 @@ pub fn path_prefix_match(prefixes: &[String], path: &str) -> bool {
 /// Decode a hex byte string (`CAFEBABE`, spaces allowed).
 pub fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!(
             "`{text}` is not a hex byte string (odd number of digits)"
         ));

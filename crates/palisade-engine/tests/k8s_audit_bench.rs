@@ -7,13 +7,11 @@ use std::time::Instant;
 use palisade_engine::field::{Event, FieldTable, FieldValue, ResolvedField};
 use palisade_engine::k8s_audit::{AuditEvent, K8sAuditFields, split_events};
 
-/// About 1.4 KB per event on average; two in three carry a pod spec in `requestObject`.
-pub fn corpus_pub(n: usize) -> Vec<String> {
-    corpus(n)
-}
-
+/// About 1.3 KB per event on average; two in three carry a pod spec in `requestObject`.
 fn corpus(n: usize) -> Vec<String> {
-    let verbs = ["get", "list", "watch", "create", "update", "patch", "delete"];
+    let verbs = [
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ];
     let resources = ["pods", "secrets", "configmaps", "deployments", "services"];
     (0..n)
         .map(|i| {
@@ -72,7 +70,11 @@ fn rate(label: &str, events: &[String], f: impl Fn(&[String])) {
 fn k8s_audit_throughput() {
     let events = corpus(100_000);
     let bytes: usize = events.iter().map(String::len).sum();
-    println!("{} events, mean {} bytes", events.len(), bytes / events.len());
+    println!(
+        "{} events, mean {} bytes",
+        events.len(),
+        bytes / events.len()
+    );
 
     rate("parse only", &events, |part| {
         for e in part {
@@ -107,28 +109,37 @@ fn k8s_audit_throughput() {
     .collect();
     let verb = resolve("ka.verb");
     let resource = resolve("ka.target.resource");
-    rate("parse + 9 hot fields (+4 pod fields on pod creates)", &events, |part| {
-        for e in part {
-            let ev = AuditEvent::parse(e).expect("parses");
-            for f in &hot {
-                black_box(ev.get(f));
-            }
-            let is_pod_create = matches!(ev.get(&verb), FieldValue::Str(v) if v == "create")
-                && matches!(ev.get(&resource), FieldValue::Str(r) if r == "pods");
-            if is_pod_create {
-                for f in &pod {
+    rate(
+        "parse + 9 hot fields (+4 pod fields on pod creates)",
+        &events,
+        |part| {
+            for e in part {
+                let ev = AuditEvent::parse(e).expect("parses");
+                for f in &hot {
                     black_box(ev.get(f));
                 }
+                let is_pod_create = matches!(ev.get(&verb), FieldValue::Str(v) if v == "create")
+                    && matches!(ev.get(&resource), FieldValue::Str(r) if r == "pods");
+                if is_pod_create {
+                    for f in &pod {
+                        black_box(ev.get(f));
+                    }
+                }
             }
-        }
-    });
+        },
+    );
 
-    let chunks: Vec<(usize, String)> = events.chunks(5_000).map(|c| (c.len(), c.join("\n"))).collect();
+    let chunks: Vec<(usize, String)> = events
+        .chunks(5_000)
+        .map(|c| (c.len(), c.join("\n")))
+        .collect();
     let mut best = f64::MAX;
     for _ in 0..8 {
         for (n, jsonl) in &chunks {
             let t = Instant::now();
-            let ok = split_events(jsonl.as_bytes()).filter(|(_, r)| r.is_ok()).count();
+            let ok = split_events(jsonl.as_bytes())
+                .filter(|(_, r)| r.is_ok())
+                .count();
             best = best.min(t.elapsed().as_secs_f64() / *n as f64);
             assert_eq!(ok, *n);
         }

@@ -955,3 +955,70 @@ fn every_field_extracts_without_panicking_on_every_fixture() {
         }
     }
 }
+
+#[test]
+fn nested_objects_of_the_wrong_type_only_blank_their_members() {
+    let ev = r#"{"auditID":"x","verb":"get","user":["alice"],"objectRef":"pods","responseStatus":null,"annotations":7,"impersonatedUser":{"username":"bob"}}"#;
+    assert_eq!(s(ev, "ka.verb"), some("get"));
+    assert_eq!(s(ev, "ka.user.name"), None);
+    assert_eq!(s(ev, "ka.target.resource"), None);
+    assert_eq!(s(ev, "ka.response.code"), None);
+    assert_eq!(s(ev, "ka.auth.decision"), None);
+    assert_eq!(s(ev, "ka.cluster.name"), None);
+    assert_eq!(s(ev, "ka.impuser.name"), some("bob"));
+    assert_eq!(s(ev, "jevt.value[/user/0]"), some("alice"));
+    assert_eq!(s(ev, "jevt.value[/user/username]"), None);
+    assert_eq!(s(ev, "jevt.value[/objectRef]"), some("pods"));
+    assert_eq!(s(ev, "jevt.value[/responseStatus]"), some("null"));
+    // A present null is a value, as in Falco.
+    let ev = r#"{"auditID":"x","objectRef":{"resource":"pods","subresource":null}}"#;
+    assert_eq!(s(ev, "ka.target.subresource"), some("null"));
+}
+
+#[test]
+fn deep_nesting_is_absent_not_a_crash() {
+    let deep = format!(
+        r#"{{"auditID":"x","verb":"create","requestObject":{}{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let e = AuditEvent::parse(&deep).unwrap();
+    assert_eq!(e.get(&resolve("ka.verb")), FieldValue::Str("create".into()));
+    assert_eq!(
+        e.get(&resolve("ka.req.pod.containers.image")),
+        FieldValue::Absent
+    );
+    assert_eq!(
+        e.get(&resolve("jevt.value[/requestObject/0/0/0]")),
+        FieldValue::Absent
+    );
+    assert_eq!(e.get(&resolve("jevt.value[/nothing]")), FieldValue::Absent);
+    // The indented rendering does not recurse either.
+    assert!(e.get(&resolve("jevt.obj")).is_present());
+    // Deep nesting in a parse-time member is a parse error.
+    let deep_verb = format!(
+        r#"{{"auditID":"x","verb":{}{}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert!(AuditEvent::parse(&deep_verb).is_err());
+}
+
+#[test]
+fn engine_hooks() {
+    let t = K8sAuditFields;
+    assert_eq!(t.index_field(), Some("ka.verb"));
+    assert_eq!(t.request_id_field(), Some("ka.auditid"));
+    for f in ["ka.stage", "jevt.value[/stage]", "json.value[/stage]"] {
+        assert!(t.is_stage_field(f), "{f}");
+    }
+    for f in ["ka.verb", "jevt.value[/verb]", "ka.auditid"] {
+        assert!(!t.is_stage_field(f), "{f}");
+    }
+    for f in [t.index_field(), t.request_id_field()]
+        .into_iter()
+        .flatten()
+    {
+        assert!(t.resolve(f, None).is_ok());
+    }
+}

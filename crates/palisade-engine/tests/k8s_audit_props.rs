@@ -4,7 +4,9 @@
 use std::io::Write;
 
 use palisade_engine::field::{Event, FieldTable, FieldValue, ResolvedField};
-use palisade_engine::k8s_audit::{AuditEvent, K8sAuditFields, ReaderLimits, split_events_with_limits};
+use palisade_engine::k8s_audit::{
+    AuditEvent, K8sAuditFields, ReaderLimits, split_events_with_limits,
+};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -15,9 +17,12 @@ fn all_fields() -> Vec<ResolvedField> {
         let args: &[Option<&str>] = match info.arg_required {
             None => &[None],
             Some(false) => &[None, Some("0"), Some("1"), Some("3")],
-            Some(true) if info.name.ends_with(".value") => {
-                &[Some("/"), Some("/requestObject/spec/containers/0"), Some("/user/groups/0"), Some("/a~1b")]
-            }
+            Some(true) if info.name.ends_with(".value") => &[
+                Some("/"),
+                Some("/requestObject/spec/containers/0"),
+                Some("/user/groups/0"),
+                Some("/a~1b"),
+            ],
             Some(true) => &[Some("/etc"), Some("/var/*"), Some("command"), Some("*")],
         };
         for arg in args {
@@ -32,9 +37,17 @@ fn extract_everything(ev: &AuditEvent<'_>, fields: &[ResolvedField]) {
         let v = ev.get(f);
         let _ = v.render();
         if f.list {
-            assert!(!matches!(v, FieldValue::Str(_)), "{} returned a single value", f.display);
+            assert!(
+                !matches!(v, FieldValue::Str(_)),
+                "{} returned a single value",
+                f.display
+            );
         } else {
-            assert!(!matches!(v, FieldValue::List(_)), "{} returned a list", f.display);
+            assert!(
+                !matches!(v, FieldValue::List(_)),
+                "{} returned a list",
+                f.display
+            );
         }
     }
     let _ = ev.time_ns();
@@ -51,7 +64,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(5, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec(("[a-zA-Z~/ ]{0,6}", inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            prop::collection::vec(("[a-zA-Z~/ ]{0,6}", inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
 }
@@ -97,14 +111,24 @@ fn arb_k8s_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         (0i64..70000).prop_map(|n| json!(n)),
-        prop::sample::select(vec!["User", "ServiceAccount", "Group", "nginx:1.2", "a@b:c", "/etc", "/var/run", ""])
-            .prop_map(|s| json!(s)),
+        prop::sample::select(vec![
+            "User",
+            "ServiceAccount",
+            "Group",
+            "nginx:1.2",
+            "a@b:c",
+            "/etc",
+            "/var/run",
+            ""
+        ])
+        .prop_map(|s| json!(s)),
     ];
     leaf.prop_recursive(6, 64, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS.to_vec()), inner), 0..5)
-                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            prop::collection::vec((prop::sample::select(KEYS.to_vec()), inner), 0..5).prop_map(
+                |kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            ),
         ]
     })
 }
@@ -174,10 +198,14 @@ fn pointer_from(root: &Value, choices: &[(u8, u8)]) -> String {
             (_, 1) => format!("{}", pick % 4),
             (_, 2) => "01".to_owned(),
             (_, 3) => "-".to_owned(),
-            (Some(Value::Object(m)), _) if !m.is_empty() => {
-                m.keys().nth(usize::from(pick) % m.len()).cloned().unwrap_or_default()
+            (Some(Value::Object(m)), _) if !m.is_empty() => m
+                .keys()
+                .nth(usize::from(pick) % m.len())
+                .cloned()
+                .unwrap_or_default(),
+            (Some(Value::Array(a)), _) if !a.is_empty() => {
+                (usize::from(pick) % (a.len() + 1)).to_string()
             }
-            (Some(Value::Array(a)), _) if !a.is_empty() => (usize::from(pick) % (a.len() + 1)).to_string(),
             _ => "x".to_owned(),
         };
         cur = cur.and_then(|c| match c {
@@ -197,14 +225,19 @@ fn check_pointer(text: &str, ptr: &str) -> Result<(), TestCaseError> {
     let root: Value = serde_json::from_str(text).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let root = &root;
     let ev = AuditEvent::parse(text).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let f = K8sAuditFields.resolve("jevt.value", Some(ptr)).map_err(TestCaseError::fail)?;
+    let f = K8sAuditFields
+        .resolve("jevt.value", Some(ptr))
+        .map_err(TestCaseError::fail)?;
     let got = ev.get(&f);
     match (root.pointer(ptr), got) {
         (None, FieldValue::Absent) => {}
-        (Some(Value::String(want)), FieldValue::Str(s)) => prop_assert_eq!(want.as_str(), &*s, "{}", ptr),
+        (Some(Value::String(want)), FieldValue::Str(s)) => {
+            prop_assert_eq!(want.as_str(), &*s, "{}", ptr)
+        }
         (Some(want), FieldValue::Str(s)) => {
             prop_assert!(!want.is_string());
-            let parsed: Value = serde_json::from_str(&s).map_err(|e| TestCaseError::fail(format!("{ptr}: {s}: {e}")))?;
+            let parsed: Value = serde_json::from_str(&s)
+                .map_err(|e| TestCaseError::fail(format!("{ptr}: {s}: {e}")))?;
             prop_assert_eq!(&parsed, want, "{}", ptr);
             prop_assert!(!s.contains('\n'), "compact rendering for {}", ptr);
         }
@@ -295,10 +328,10 @@ proptest! {
         let limits = ReaderLimits { max_event_bytes: 256, max_document_bytes: 512, max_decompressed_bytes: 4096 };
         let fields = all_fields();
         for (_, item) in split_events_with_limits(&data[..], limits).take(10_000) {
-            if let Ok(text) = item {
-                if let Ok(ev) = AuditEvent::parse(&text) {
-                    extract_everything(&ev, &fields);
-                }
+            if let Ok(text) = item
+                && let Ok(ev) = AuditEvent::parse(&text)
+            {
+                extract_everything(&ev, &fields);
             }
         }
     }

@@ -538,3 +538,32 @@ fn locations_display() {
     assert_eq!(at(7).to_string(), "line 7");
     assert_eq!(item(1, 3).to_string(), "line 1, item 3");
 }
+
+#[test]
+fn gcloud_json_array_output_is_converted_item_by_item() {
+    // `gcloud logging read --format=json` prints a pretty JSON array of LogEntry objects.
+    let entry: serde_json::Value = serde_json::from_str(GKE_ENTRY).unwrap();
+    let doc = serde_json::to_string_pretty(&serde_json::json!([entry, {"textPayload": "hello"}]))
+        .unwrap();
+    let items = read(doc.as_bytes());
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(items[0].1, ok("9c1a7f3e-3b9d-4f0f-9e55-5b2a4a3c2d10"));
+    assert_eq!(items[0].0.item, Some(1));
+    assert!(
+        items[1]
+            .1
+            .as_ref()
+            .unwrap_err()
+            .starts_with("JSON object with keys textPayload")
+    );
+}
+
+#[test]
+fn the_iterator_can_move_to_another_thread() {
+    fn assert_send<T: Send>(_: &T) {}
+    let input = event("t1", "get");
+    let it = split_events(std::io::Cursor::new(input.into_bytes()));
+    assert_send(&it);
+    let got = std::thread::spawn(move || it.count()).join().unwrap();
+    assert_eq!(got, 1);
+}

@@ -27,10 +27,10 @@ pub(crate) enum Text<'a> {
 impl<'a> Text<'a> {
     /// From raw JSON text (used where numbers are expected, to borrow their digits).
     fn from_raw(raw: &'a str) -> Self {
-        if raw.starts_with('"') {
-            if let Some(s) = decode_string(raw) {
-                return Text::Str(s);
-            }
+        if raw.starts_with('"')
+            && let Some(s) = decode_string(raw)
+        {
+            return Text::Str(s);
         }
         Text::Json(compact(raw))
     }
@@ -67,7 +67,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 struct TextVisitor;
 
 fn json_text<'a, E: de::Error>(v: impl serde::Serialize) -> Result<Text<'a>, E> {
-    serde_json::to_string(&v).map(|s| Text::Json(Cow::Owned(s))).map_err(E::custom)
+    serde_json::to_string(&v)
+        .map(|s| Text::Json(Cow::Owned(s)))
+        .map_err(E::custom)
 }
 
 impl<'de> Visitor<'de> for TextVisitor {
@@ -110,11 +112,15 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Text<'de>, A::Error> {
-        json_text(serde_json::Value::deserialize(MapAccessDeserializer::new(map))?)
+        json_text(serde_json::Value::deserialize(MapAccessDeserializer::new(
+            map,
+        ))?)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Text<'de>, A::Error> {
-        json_text(serde_json::Value::deserialize(SeqAccessDeserializer::new(seq))?)
+        json_text(serde_json::Value::deserialize(SeqAccessDeserializer::new(
+            seq,
+        ))?)
     }
 }
 
@@ -153,15 +159,30 @@ struct Doc<'a> {
     verb: Text<'a>,
     #[serde(borrow, default, deserialize_with = "object_or_none")]
     user: Option<User<'a>>,
-    #[serde(borrow, default, deserialize_with = "object_or_none", rename = "impersonatedUser")]
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "object_or_none",
+        rename = "impersonatedUser"
+    )]
     impersonated_user: Option<ImpUser<'a>>,
     #[serde(borrow, default, rename = "sourceIPs")]
     source_ips: Raw<'a>,
     #[serde(borrow, default, rename = "userAgent")]
     user_agent: Text<'a>,
-    #[serde(borrow, default, deserialize_with = "object_or_none", rename = "objectRef")]
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "object_or_none",
+        rename = "objectRef"
+    )]
     object_ref: Option<ObjectRef<'a>>,
-    #[serde(borrow, default, deserialize_with = "object_or_none", rename = "responseStatus")]
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "object_or_none",
+        rename = "responseStatus"
+    )]
     response_status: Option<Status<'a>>,
     #[serde(borrow, default, rename = "requestObject")]
     request_object: Raw<'a>,
@@ -296,7 +317,11 @@ impl AuditParseError {
 impl fmt::Display for AuditParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {
-            write!(f, "{} (line {}, column {})", self.message, self.line, self.column)
+            write!(
+                f,
+                "{} (line {}, column {})",
+                self.message, self.line, self.column
+            )
         } else {
             f.write_str(&self.message)
         }
@@ -366,7 +391,12 @@ impl<'a> AuditEvent<'a> {
             line: e.line(),
             column: e.column(),
         })?;
-        Ok(AuditEvent { raw: first, doc, lazy: OnceCell::new(), rawtime: OnceCell::new() })
+        Ok(AuditEvent {
+            raw: first,
+            doc,
+            lazy: OnceCell::new(),
+            rawtime: OnceCell::new(),
+        })
     }
 
     /// The event's JSON text.
@@ -454,21 +484,42 @@ impl<'a> AuditEvent<'a> {
     }
 
     fn request(&self) -> Option<&Node<'a>> {
-        self.lazy().request.get_or_init(|| self.doc.request_object.tree()).as_ref()
+        self.lazy()
+            .request
+            .get_or_init(|| self.doc.request_object.tree())
+            .as_ref()
     }
 
     fn response(&self) -> Option<&Node<'a>> {
-        self.lazy().response.get_or_init(|| self.doc.response_object.tree()).as_ref()
+        self.lazy()
+            .response
+            .get_or_init(|| self.doc.response_object.tree())
+            .as_ref()
     }
 
     fn whole(&self) -> Option<&Node<'a>> {
-        self.lazy().whole.get_or_init(|| Node::parse(self.raw)).as_ref()
+        self.lazy()
+            .whole
+            .get_or_init(|| Node::parse(self.raw))
+            .as_ref()
     }
 
     fn annotation(&self, a: Annot) -> FieldValue<'_> {
         let key = match a {
-            Annot::Decision => return self.doc.annotations.as_ref().map_or(FieldValue::Absent, |x| x.decision.value()),
-            Annot::Reason => return self.doc.annotations.as_ref().map_or(FieldValue::Absent, |x| x.reason.value()),
+            Annot::Decision => {
+                return self
+                    .doc
+                    .annotations
+                    .as_ref()
+                    .map_or(FieldValue::Absent, |x| x.decision.value());
+            }
+            Annot::Reason => {
+                return self
+                    .doc
+                    .annotations
+                    .as_ref()
+                    .map_or(FieldValue::Absent, |x| x.reason.value());
+            }
             Annot::OpenshiftDecision => "authentication.openshift.io/decision",
             Annot::OpenshiftUsername => "authentication.openshift.io/username",
             Annot::AdmissionFailure => "validation.policy.admission.k8s.io/validation_failure",
@@ -478,7 +529,11 @@ impl<'a> AuditEvent<'a> {
         if self.doc.annotations.is_none() {
             return FieldValue::Absent;
         }
-        node_value(self.whole().and_then(|w| w.key("annotations")).and_then(|a| a.key(key)))
+        node_value(
+            self.whole()
+                .and_then(|w| w.key("annotations"))
+                .and_then(|a| a.key(key)),
+        )
     }
 
     /// Top-level scalar members decoded at parse time.
@@ -501,7 +556,9 @@ impl<'a> AuditEvent<'a> {
         let d = &self.doc;
         match (parent, key) {
             ("user", "username") => Some(d.user.as_ref().map(|u| &u.username)),
-            ("impersonatedUser", "username") => Some(d.impersonated_user.as_ref().map(|u| &u.username)),
+            ("impersonatedUser", "username") => {
+                Some(d.impersonated_user.as_ref().map(|u| &u.username))
+            }
             ("objectRef", "resource" | "namespace" | "name" | "subresource") => {
                 Some(d.object_ref.as_ref().map(|o| match key {
                     "resource" => &o.resource,
@@ -512,8 +569,12 @@ impl<'a> AuditEvent<'a> {
             }
             ("responseStatus", "code") => Some(d.response_status.as_ref().map(|s| &s.code)),
             ("responseStatus", "reason") => Some(d.response_status.as_ref().map(|s| &s.reason)),
-            ("annotations", "authorization.k8s.io/decision") => Some(d.annotations.as_ref().map(|a| &a.decision)),
-            ("annotations", "authorization.k8s.io/reason") => Some(d.annotations.as_ref().map(|a| &a.reason)),
+            ("annotations", "authorization.k8s.io/decision") => {
+                Some(d.annotations.as_ref().map(|a| &a.decision))
+            }
+            ("annotations", "authorization.k8s.io/reason") => {
+                Some(d.annotations.as_ref().map(|a| &a.reason))
+            }
             _ => None,
         }
     }
@@ -914,7 +975,12 @@ impl Event for AuditEvent<'_> {
     }
 
     fn time_ns(&self) -> i64 {
-        if let Some(ns) = self.doc.stage_timestamp.as_str().and_then(parse_rfc3339_nanos) {
+        if let Some(ns) = self
+            .doc
+            .stage_timestamp
+            .as_str()
+            .and_then(parse_rfc3339_nanos)
+        {
             return ns;
         }
         self.whole()

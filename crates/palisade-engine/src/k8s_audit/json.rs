@@ -259,9 +259,12 @@ pub(crate) fn indent(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len() + raw.len() / 2);
     let mut depth = 0usize;
     let mut i = 0;
+    // Indentation stops growing past this depth, so hostile nesting cannot blow the
+    // output up quadratically.
+    const MAX_INDENT: usize = 64;
     let newline = |out: &mut String, depth: usize| {
         out.push('\n');
-        for _ in 0..depth {
+        for _ in 0..depth.min(MAX_INDENT) {
             out.push_str("  ");
         }
     };

@@ -21,9 +21,10 @@
 //! * `ka.sourceips` reads `/sourceIPs`; the plugin reads `/requestObject/rules/*/sourceIPs`,
 //!   so there it is almost always empty.
 //! * `ka.req.pod.*.eff_run_as_user` / `eff_run_as_group` read
-//!   `securityContext.runAsUser|runAsGroup` of the container, then of the pod; the plugin
-//!   reads `runAsUser` directly under the container and the pod spec (where Kubernetes
-//!   never puts it), so there it is always the default `0`.
+//!   `securityContext.runAsUser|runAsGroup` of the container, then of the pod, else `0`
+//!   (also for a container picked with `[i]`); the plugin reads `runAsUser` directly under
+//!   the container and the pod spec (where Kubernetes never puts it), so there it is
+//!   always the default `0`.
 //! * `ka.req.volume.hostpath[path]` looks at every volume; the plugin passes the key
 //!   argument's (zero) index and only checks the first volume.
 //! * `ka.req.pod.*.add_capabilities` is flattened into one value per capability, and
@@ -36,7 +37,18 @@
 //!
 //! `json.rawtime` is absent when the event has no parsable `stageTimestamp` (nor
 //! `requestReceivedTimestamp`); Falco drops such events at input, so `jevt.rawtime exists`
-//! (the rules' always-true macro) still holds for every event Falco would evaluate.
+//! (the rules' always-true macro) still holds for every event Falco would evaluate, and
+//! `jevt.rawtime=0` (their never-true macro) never does.
+//!
+//! List fields stay lists with an index argument (`ka.sourceips[0]` is a one-element list
+//! or absent). A nested object of the wrong type (`"user": "bob"`) blanks only the fields
+//! read from it. Engine hooks: rules are indexed by `ka.verb`, one request across stages
+//! is `ka.auditid`, and `ka.stage`, `json.value[/stage]` (and `json.obj`) read the stage.
+//!
+//! Performance: one ~1.3 KB event parses in about 1.6 µs on one core (≈630k events/s,
+//! `tests/k8s_audit_bench.rs`), with no heap allocation unless a hot string has JSON
+//! escapes. Reading `requestObject` fields parses that object once per event; pointers
+//! into members not decoded at parse time parse the whole event once per event.
 
 mod cloud;
 mod event;

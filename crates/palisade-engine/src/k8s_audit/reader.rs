@@ -100,12 +100,21 @@ impl Default for ReaderLimits {
 pub type InputItem = (Location, Result<String, InputProblem>);
 
 /// Split an audit log into events with the default [`ReaderLimits`].
-pub fn split_events<'r, R: BufRead + 'r>(reader: R) -> AuditEvents<'r> {
+///
+/// Each item is the text of one event (an `audit.k8s.io` Event, or one converted from a
+/// cloud export) or the reason a line / value / batch item gave none, with where it came
+/// from. Lines that start like the API server's log backend output
+/// (`{"kind":"Event","apiVersion":"audit.k8s.io/...`) are passed through without a
+/// second parse, so a truncated one surfaces as an [`AuditEvent::parse`] error: report
+/// that with the item's [`Location`] too.
+///
+/// [`AuditEvent::parse`]: super::AuditEvent::parse
+pub fn split_events<'r, R: BufRead + Send + 'r>(reader: R) -> AuditEvents<'r> {
     split_events_with_limits(reader, ReaderLimits::default())
 }
 
 /// Split an audit log into events.
-pub fn split_events_with_limits<'r, R: BufRead + 'r>(
+pub fn split_events_with_limits<'r, R: BufRead + Send + 'r>(
     reader: R,
     limits: ReaderLimits,
 ) -> AuditEvents<'r> {
@@ -138,7 +147,7 @@ struct ArrayCtx {
 
 /// Iterator over the events of one input; see [`split_events`].
 pub struct AuditEvents<'r> {
-    input: Box<dyn BufRead + 'r>,
+    input: Box<dyn BufRead + Send + 'r>,
     limits: ReaderLimits,
     mode: Mode,
     /// Line of the next unread byte.
@@ -196,7 +205,7 @@ struct Capped<R> {
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read += n as u64;
+        self.read = self.read.saturating_add(n as u64);
         if self.read > self.cap {
             return Err(io::Error::other(format!(
                 "gzip input decompresses to more than {} bytes; refusing to read further",
@@ -277,7 +286,9 @@ impl<'r> AuditEvents<'r> {
     fn read_line(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
         buf.clear();
         let cap = self.limits.max_event_bytes as u64;
-        let n = (&mut self.input).take(cap + 1).read_until(b'\n', buf)?;
+        let n = (&mut self.input)
+            .take(cap.saturating_add(1))
+            .read_until(b'\n', buf)?;
         if n == 0 {
             return Ok(false);
         }
@@ -311,9 +322,15 @@ impl<'r> AuditEvents<'r> {
 
     /// Classify one line; its buffer becomes the yielded text (no copy).
     fn handle_line(&mut self, mut bytes: Vec<u8>, too_long: bool, line_no: u64) {
-        let loc = Location { line: line_no, item: None };
+        let loc = Location {
+            line: line_no,
+            item: None,
+        };
         if too_long {
-            let msg = format!("line longer than {} bytes; skipped", self.limits.max_event_bytes);
+            let msg = format!(
+                "line longer than {} bytes; skipped",
+                self.limits.max_event_bytes
+            );
             self.pending.push_back((loc, Err(InputProblem::new(msg))));
             self.buf = bytes;
             return;
@@ -325,7 +342,13 @@ impl<'r> AuditEvents<'r> {
         }
         bytes.truncate(end);
         bytes.drain(..start);
-        classify(Cow::Owned(bytes_to_string(bytes)), loc, 0, &self.limits, &mut self.pending);
+        classify(
+            Cow::Owned(bytes_to_string(bytes)),
+            loc,
+            0,
+            &self.limits,
+            &mut self.pending,
+        );
     }
 
     /// Skip whitespace, counting lines. Returns the next byte, if any.
@@ -588,8 +611,14 @@ fn trim(b: &[u8]) -> &[u8] {
 fn trim_range(b: &[u8]) -> (usize, usize) {
     let bom = if b.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
     let rest = b.get(bom..).unwrap_or_default();
-    let start = rest.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(rest.len());
-    let end = rest.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = rest
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let end = rest
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     (bom + start, bom + end)
 }
 
