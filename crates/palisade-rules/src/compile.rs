@@ -12,13 +12,13 @@ use crate::text::{LText, Loc};
 use crate::{Rule, Severity};
 
 /// Most nodes in one expanded condition (the official rules need at most a few hundred).
-pub const MAX_EXPANDED_NODES: usize = 100_000;
+pub(crate) const MAX_EXPANDED_NODES: usize = 100_000;
 /// Most nodes in all expanded macros and rules together.
-pub const MAX_TOTAL_NODES: usize = 2_000_000;
+pub(crate) const MAX_TOTAL_NODES: usize = 2_000_000;
 /// Deepest expanded condition tree.
-pub const MAX_EXPANDED_DEPTH: usize = 1000;
+pub(crate) const MAX_EXPANDED_DEPTH: usize = 1000;
 /// Most items in one list after flattening.
-pub const MAX_LIST_ITEMS: usize = 1_000_000;
+pub(crate) const MAX_LIST_ITEMS: usize = 1_000_000;
 /// Deepest chain of macros being expanded at once.
 const MAX_MACRO_CHAIN: usize = 200;
 /// Deepest nesting of the expansion itself (condition trees of all macros being expanded).

@@ -725,16 +725,28 @@ impl<'a> Parser<'a> {
             }
         }
         for (word, op) in STR_WORD_OPS {
-            if self.word_at(word) {
-                self.i += word.len();
-                let (modifier, rhs) = self.str_rhs()?;
-                return Ok((op, modifier, rhs));
+            if self.starts_with(word) {
+                match self.b.get(self.i + word.len()) {
+                    Some(&c) if is_blank(c) => {
+                        self.i += word.len();
+                        let (modifier, rhs) = self.str_rhs()?;
+                        return Ok((op, modifier, rhs));
+                    }
+                    Some(&c) if !is_word_byte(c) => {
+                        return Err(self.err_at(
+                            self.i + word.len(),
+                            format!("`{word}` must be followed by a blank"),
+                            None,
+                        ));
+                    }
+                    _ => {}
+                }
             }
         }
         for (word, op) in LIST_OPS {
             if self.word_at(word) {
                 self.i += word.len();
-                return Ok((op, None, self.list_rhs()?));
+                return Ok((op, None, self.list_rhs(true)?));
             }
         }
         Err(self.err_found(
@@ -819,7 +831,7 @@ impl<'a> Parser<'a> {
                         .ident_end(self.i)
                         .is_some_and(|end| !matches!(&self.s[self.i..end], "and" | "or" | "not"));
                 if list_follows {
-                    return Ok((Some(modifier), self.list_rhs()?));
+                    return Ok((Some(modifier), self.list_rhs(false)?));
                 }
                 self.i = save;
             }
@@ -848,7 +860,8 @@ impl<'a> Parser<'a> {
         Ok((self.i > start).then(|| self.s[start..self.i].to_owned()))
     }
 
-    fn list_rhs(&mut self) -> R<Rhs> {
+    /// A `( ... )` list or a list name; also `val()` or a transformer if `allow_operand`.
+    fn list_rhs(&mut self, allow_operand: bool) -> R<Rhs> {
         self.blank();
         if self.peek() == Some(b'(') {
             let open = self.i;
@@ -881,7 +894,7 @@ impl<'a> Parser<'a> {
             }
             return Ok(Rhs::List(items));
         }
-        if let Some(op) = self.try_transformer(true)? {
+        if allow_operand && let Some(op) = self.try_transformer(true)? {
             return Ok(Rhs::Operand(op));
         }
         if let Some(end) = self.ident_end(self.i) {
@@ -1095,10 +1108,5 @@ fn unescape(body: &str, delim: u8) -> Result<String, (usize, String)> {
         }
         k += 2;
     }
-    String::from_utf8(out).map_err(|e| {
-        (
-            e.utf8_error().valid_up_to(),
-            "the `\\x` escapes do not form valid UTF-8".to_owned(),
-        )
-    })
+    String::from_utf8(out).map_err(|_| (0, "the `\\x` escapes do not form valid UTF-8".to_owned()))
 }

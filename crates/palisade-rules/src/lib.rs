@@ -34,9 +34,10 @@
 //! * Falco stops at the first error; this loader reports every error it finds and skips only
 //!   the items concerned. After a YAML syntax error the file is read again item by item (a
 //!   line starting with `- ` starts an item) so that the other items still load.
-//! * Word operators must be followed by a character that cannot continue a word: Falco accepts
-//!   `proc.name inx` as `proc.name in (x)`, this parser rejects it. `contains` and the other
-//!   word operators may be followed by any blank (Falco requires a space).
+//! * `contains`, `startswith` and the other word operators taking a value may be followed by
+//!   any blank, not only a space. `in`, `intersects`, `pmatch` and `exists` may be followed by
+//!   `(` or `)` but not by a letter, digit or `_`: Falco reads `proc.name inx` as
+//!   `proc.name in (x)`, this parser rejects it.
 //! * A quoted string may end with an escaped backslash (`"C:\\"`).
 //! * `and` and `or` are not accepted as macro names in conditions.
 //! * An identifier after `in`/`intersects`/`pmatch` that no list replaced (`x in foo`) becomes a
@@ -60,6 +61,28 @@
 //! identical character of the source: this is exact for plain and quoted scalars on one line
 //! and for literal (`|`) and folded (`>`) block scalars, and within a few characters after an
 //! escape sequence or a folded line break.
+//!
+//! # What the engine can rely on
+//!
+//! * `And` and `Or` have at least two children; `not not x` is `x` (but `not (not x)` keeps
+//!   both, as in Falco).
+//! * `tolower`, `toupper`, `b64`, `basename` and `len` have exactly one argument, a field or a
+//!   transformer; `join`, `concat` and `getopt` have at least one, and only they take
+//!   [`ast::Operand::Literal`] arguments.
+//! * [`ast::Rhs::Operand`] holding a plain field is `val(field)`.
+//! * `in`, `intersects` and `pmatch` always have an [`ast::Rhs::List`] or an
+//!   [`ast::Rhs::Operand`]; a modifier always comes with a list; `exists` has
+//!   [`ast::Rhs::None`]; the numeric comparisons have a value lexed as a number or an operand.
+//! * A condition tree is at most 1000 levels deep and 100 000 nodes large.
+//!
+//! # Limits
+//!
+//! Hostile input ends in errors, never in a crash or an endless load: a condition may have at
+//! most [`MAX_CONDITION_BYTES`] bytes (also after list substitution) and [`MAX_DEPTH`] parser
+//! levels (199 nested parentheses), transformers nest at most 64 deep, a list has at most a
+//! million items after flattening, macros nest at most 200 deep, an expanded condition has at
+//! most 100 000 nodes and 1000 levels, and all expanded conditions together at most two
+//! million nodes.
 //!
 //! # Palisade extension: `threshold`
 //!

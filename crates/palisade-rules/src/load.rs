@@ -134,6 +134,7 @@ pub(crate) struct Collected {
     pub macros: Vec<MacroDef>,
     pub macro_idx: HashMap<String, usize>,
     pub rules: Vec<RuleDef>,
+    pub rule_idx: HashMap<String, usize>,
     pub engine_version: Option<(u64, u64, u64)>,
     pub plugins: Vec<(String, String)>,
 }
@@ -172,19 +173,46 @@ const RULE_REPLACEABLE: &[&str] = &[
     "threshold",
 ];
 
-/// Where the nodes of the document being read are: the file, and the byte offset in the file
-/// of the text that was parsed (non-zero when recovering item by item after a YAML error).
+/// Keys to append to and keys to replace, with the places of their names.
+type Overrides = (Vec<(String, Loc)>, Vec<(String, Loc)>);
+
+/// Where the nodes of the document being read are: the file, and the line of the file where
+/// the parsed text starts (not 1 when recovering item by item after a YAML error).
+///
+/// Places are computed from the nodes' lines and columns, which is what the YAML reader
+/// guarantees for diagnostics, rather than from their byte offsets.
 #[derive(Clone, Copy)]
-struct Doc {
+struct Doc<'d> {
     file: usize,
-    base: usize,
+    first_line: u32,
+    text: &'d str,
+    line_starts: &'d [usize],
 }
 
-impl Doc {
+impl Doc<'_> {
     fn loc(self, node: &Node) -> Loc {
+        let line = self.first_line as usize + node.span.line.max(1) as usize - 1;
+        let offset = match self.line_starts.get(line.saturating_sub(1)) {
+            Some(&start) => {
+                let col = node.span.column.max(1) as usize - 1;
+                self.text[start..]
+                    .char_indices()
+                    .take_while(|&(_, c)| c != '\n')
+                    .nth(col)
+                    .map_or_else(
+                        || {
+                            self.text[start..]
+                                .find('\n')
+                                .map_or(self.text.len(), |k| start + k)
+                        },
+                        |(k, _)| start + k,
+                    )
+            }
+            None => self.text.len(),
+        };
         Loc {
             file: self.file,
-            offset: self.base + node.span.offset,
+            offset,
         }
     }
 }
@@ -245,77 +273,66 @@ impl<'a> Collector<'a> {
                 macros: Vec::new(),
                 macro_idx: HashMap::new(),
                 rules: Vec::new(),
+                rule_idx: HashMap::new(),
                 engine_version: None,
                 plugins: Vec::new(),
             },
         }
     }
 
-    /// Reads one file.
-    ///
-    /// Falco's YAML reader accepts a closing `]` or `}` on a line of its own indented no more
-    /// than the key holding the collection; ours does not, so such a line is joined to the line
-    /// before (offsets do not change) and a warning is given. After any other YAML error, the
-    /// file is read again item by item (each top-level `- ` line starts an item) so that the
-    /// items around the error still load.
+    /// Reads one file. After a YAML error, the file is read again item by item (each
+    /// top-level `- ` line starts an item) so that the items around the error still load.
     pub fn read_file(&mut self, file: usize) {
-        let original = self.ctx.sources[file].text;
-        let mut repaired: Option<String> = None;
+        let text = self.ctx.sources[file].text;
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let doc_at = |first_line| Doc {
+            file,
+            first_line,
+            text,
+            line_starts: &line_starts,
+        };
         let limits = Limits::default();
-        let mut repairs = 0;
-        loop {
-            let text = repaired.as_deref().unwrap_or(original);
-            let stream = parse_stream(text, Schema::Compose, &limits);
-            let Some(err) = stream.error else {
-                for doc in &stream.documents {
-                    self.read_root(Doc { file, base: 0 }, &doc.root);
-                }
-                return;
-            };
-            let err_offset = Source::new("", text).offset_of(err.line, err.column);
-            let err_loc = Loc {
-                file,
-                offset: err_offset,
-            };
-            if err.kind == YamlErrorKind::Syntax
-                && repairs < 1000
-                && let Some(fixed) = join_flow_close(text, err_offset)
-            {
-                self.ctx.warn(
-                    err_loc,
-                    None,
-                    "this closing bracket is not indented more than the key it belongs to;                      accepted as Falco does, but strict YAML readers reject it",
-                );
-                repaired = Some(fixed);
-                repairs += 1;
-                continue;
-            }
-            self.ctx
-                .error(err_loc, None, format!("invalid YAML: {}", err.message));
-            if err.kind == YamlErrorKind::Limit && err.line == 1 && err.column == 1 {
-                return;
-            }
-            let whole = Source::new("", text);
-            for (start, end) in item_chunks(text) {
-                let chunk = &text[start..end];
-                let stream = parse_stream(chunk, Schema::Compose, &limits);
-                for doc in &stream.documents {
-                    self.read_root(Doc { file, base: start }, &doc.root);
-                }
-                if let Some(e) = stream.error {
-                    let offset = start + Source::new("", chunk).offset_of(e.line, e.column);
-                    if whole.pos(offset).line != err.line {
-                        let loc = Loc { file, offset };
-                        self.ctx
-                            .error(loc, None, format!("invalid YAML: {}", e.message));
-                    }
-                }
+        let stream = parse_stream(text, Schema::Compose, &limits);
+        let Some(err) = stream.error else {
+            for doc in &stream.documents {
+                self.read_root(doc_at(1), &doc.root);
             }
             return;
+        };
+        let whole = &self.ctx.sources[file];
+        let err_loc = Loc {
+            file,
+            offset: whole.offset_of(err.line, err.column),
+        };
+        self.ctx
+            .error(err_loc, None, format!("invalid YAML: {}", err.message));
+        if err.kind == YamlErrorKind::Limit && err.line == 1 && err.column == 1 {
+            return;
+        }
+        for (start, end) in item_chunks(text) {
+            let chunk = &text[start..end];
+            let first_line = self.ctx.sources[file].pos(start).line;
+            let stream = parse_stream(chunk, Schema::Compose, &limits);
+            for doc in &stream.documents {
+                self.read_root(doc_at(first_line), &doc.root);
+            }
+            if let Some(e) = stream.error {
+                let line = first_line + e.line.max(1) - 1;
+                if line != err.line {
+                    let loc = Loc {
+                        file,
+                        offset: self.ctx.sources[file].offset_of(line, e.column),
+                    };
+                    self.ctx
+                        .error(loc, None, format!("invalid YAML: {}", e.message));
+                }
+            }
         }
     }
 
-    fn read_root(&mut self, doc: Doc, root: &Node) {
+    fn read_root(&mut self, doc: Doc<'_>, root: &Node) {
         if root.is_null() {
             return;
         }
@@ -337,7 +354,7 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn read_item(&mut self, doc: Doc, item: &Node) -> Res<()> {
+    fn read_item(&mut self, doc: Doc<'_>, item: &Node) -> Res<()> {
         let loc = doc.loc(item);
         if !item.is_map() {
             return Err(self.ctx.error(
@@ -376,7 +393,7 @@ impl<'a> Collector<'a> {
     /// Warns about keys not in `allowed`.
     fn check_keys(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         item: &Node,
         allowed: &[&str],
         what: &str,
@@ -401,7 +418,7 @@ impl<'a> Collector<'a> {
     /// errors.
     fn scalar<'n>(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         item: &'n Node,
         key: &str,
         name: Option<&str>,
@@ -428,7 +445,7 @@ impl<'a> Collector<'a> {
 
     fn req_scalar<'n>(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         item: &'n Node,
         key: &str,
         name: Option<&str>,
@@ -446,7 +463,7 @@ impl<'a> Collector<'a> {
 
     fn opt_bool(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         item: &Node,
         key: &str,
         name: Option<&str>,
@@ -467,7 +484,7 @@ impl<'a> Collector<'a> {
 
     fn opt_uint(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         item: &Node,
         key: &str,
         name: Option<&str>,
@@ -486,21 +503,19 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn scalar_ltext(&self, doc: Doc, node: &Node) -> LText {
-        let src = self.ctx.sources[doc.file].text;
-        scalar_text(doc.file, src, doc.base + node.span.offset, node)
+    fn scalar_ltext(&self, doc: Doc<'_>, node: &Node) -> LText {
+        scalar_text(doc.file, doc.text, doc.loc(node).offset, node)
     }
 
     /// Reads `override:`; returns the keys to append and to replace, with their positions.
-    #[allow(clippy::type_complexity)]
     fn overrides(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         item: &Node,
         appendable: &[&str],
         replaceable: &[&str],
         name: &str,
-    ) -> Res<(Vec<(String, Loc)>, Vec<(String, Loc)>)> {
+    ) -> Res<Overrides> {
         let (mut app, mut rep) = (Vec::new(), Vec::new());
         let Some(ov) = item.get("override") else {
             return Ok((app, rep));
@@ -566,7 +581,7 @@ impl<'a> Collector<'a> {
         Ok((app, rep))
     }
 
-    fn deprecated_append(&mut self, doc: Doc, item: &Node, name: &str, key: &str) {
+    fn deprecated_append(&mut self, doc: Doc<'_>, item: &Node, name: &str, key: &str) {
         let loc = item
             .entries()
             .find(|(k, _, _)| *k == "append")
@@ -578,7 +593,7 @@ impl<'a> Collector<'a> {
         );
     }
 
-    fn engine_version(&mut self, doc: Doc, item: &Node) -> Res<()> {
+    fn engine_version(&mut self, doc: Doc<'_>, item: &Node) -> Res<()> {
         self.check_keys(
             doc,
             item,
@@ -608,7 +623,7 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    fn plugin_versions(&mut self, doc: Doc, item: &Node) -> Res<()> {
+    fn plugin_versions(&mut self, doc: Doc<'_>, item: &Node) -> Res<()> {
         self.check_keys(
             doc,
             item,
@@ -639,7 +654,7 @@ impl<'a> Collector<'a> {
         if failed { Err(Skip) } else { Ok(()) }
     }
 
-    fn plugin_entry(&mut self, doc: Doc, entry: &Node) -> Res<(String, String)> {
+    fn plugin_entry(&mut self, doc: Doc<'_>, entry: &Node) -> Res<(String, String)> {
         let mut names = HashSet::new();
         let what = "a plugin requirement";
         let first = self.plugin_req(doc, entry, what, &["name", "version", "alternatives"])?;
@@ -669,7 +684,7 @@ impl<'a> Collector<'a> {
 
     fn plugin_req(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         node: &Node,
         what: &str,
         keys: &[&str],
@@ -702,7 +717,7 @@ impl<'a> Collector<'a> {
         Ok((name, version))
     }
 
-    fn list(&mut self, doc: Doc, item: &Node) -> Res<()> {
+    fn list(&mut self, doc: Doc<'_>, item: &Node) -> Res<()> {
         let name_node = self.req_scalar(doc, item, "list", None, "this list")?;
         let name = name_node.text().unwrap_or("").to_owned();
         let loc = key_loc(doc, item, "list");
@@ -794,7 +809,7 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    fn macro_item(&mut self, doc: Doc, item: &Node) -> Res<()> {
+    fn macro_item(&mut self, doc: Doc<'_>, item: &Node) -> Res<()> {
         let name = self
             .req_scalar(doc, item, "macro", None, "this macro")?
             .text()
@@ -867,7 +882,7 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    fn rule(&mut self, doc: Doc, item: &Node) -> Res<()> {
+    fn rule(&mut self, doc: Doc<'_>, item: &Node) -> Res<()> {
         let name = self
             .req_scalar(doc, item, "rule", None, "this rule")?
             .text()
@@ -887,7 +902,7 @@ impl<'a> Collector<'a> {
         if legacy_append {
             self.deprecated_append(doc, item, &name, "condition");
         }
-        let prev = self.out.rules.iter().position(|r| r.name == name);
+        let prev = self.out.rule_idx.get(&name).copied();
         if has_overrides {
             let Some(i) = prev else {
                 return Err(self.ctx.error(
@@ -997,14 +1012,17 @@ impl<'a> Collector<'a> {
                     let first_loc = old.first_loc;
                     self.out.rules[i] = RuleDef { first_loc, ..def };
                 }
-                None => self.out.rules.push(def),
+                None => {
+                    self.out.rule_idx.insert(name.clone(), self.out.rules.len());
+                    self.out.rules.push(def);
+                }
             }
         }
         self.counter += 1;
         Ok(())
     }
 
-    fn rule_define(&mut self, doc: Doc, item: &Node, name: &str, loc: Loc) -> Res<RuleDef> {
+    fn rule_define(&mut self, doc: Doc<'_>, item: &Node, name: &str, loc: Loc) -> Res<RuleDef> {
         let n = Some(name);
         let what = format!("rule `{name}`");
         let cond_node = self.req_scalar(doc, item, "condition", n, &what)?;
@@ -1059,7 +1077,7 @@ impl<'a> Collector<'a> {
         })
     }
 
-    fn priority(&mut self, doc: Doc, item: &Node, name: &str) -> Res<Priority> {
+    fn priority(&mut self, doc: Doc<'_>, item: &Node, name: &str) -> Res<Priority> {
         let node = self.req_scalar(doc, item, "priority", Some(name), &format!("rule `{name}`"))?;
         let text = node.text().unwrap_or("");
         text.parse::<Priority>().map_err(|_| {
@@ -1074,7 +1092,7 @@ impl<'a> Collector<'a> {
         })
     }
 
-    fn tags(&mut self, doc: Doc, item: &Node, name: &str) -> Res<Option<Vec<String>>> {
+    fn tags(&mut self, doc: Doc<'_>, item: &Node, name: &str) -> Res<Option<Vec<String>>> {
         let Some(node) = item.get("tags") else {
             return Ok(None);
         };
@@ -1108,7 +1126,7 @@ impl<'a> Collector<'a> {
         Ok(Some(tags))
     }
 
-    fn threshold(&mut self, doc: Doc, node: &Node, name: &str) -> Res<Threshold> {
+    fn threshold(&mut self, doc: Doc<'_>, node: &Node, name: &str) -> Res<Threshold> {
         let n = Some(name);
         let loc = doc.loc(node);
         if !node.is_map() {
@@ -1211,7 +1229,13 @@ impl<'a> Collector<'a> {
 
     /// Reads `exceptions:`. In `update` mode (appending or overriding) `fields` may be left
     /// out to add values to an existing exception.
-    fn exceptions(&mut self, doc: Doc, item: &Node, rule: &str, update: bool) -> Res<Vec<ExcDef>> {
+    fn exceptions(
+        &mut self,
+        doc: Doc<'_>,
+        item: &Node,
+        rule: &str,
+        update: bool,
+    ) -> Res<Vec<ExcDef>> {
         let n = Some(rule);
         let Some(exs) = item.get("exceptions") else {
             return Ok(Vec::new());
@@ -1311,7 +1335,7 @@ impl<'a> Collector<'a> {
     }
 
     /// A scalar, or a sequence nested at most `depth` levels.
-    fn entry(&mut self, doc: Doc, node: &Node, depth: u32, rule: &str, key: &str) -> Res<Ent> {
+    fn entry(&mut self, doc: Doc<'_>, node: &Node, depth: u32, rule: &str, key: &str) -> Res<Ent> {
         let loc = doc.loc(node);
         match (&node.value, node.text()) {
             (Value::Seq(items), _) => {
@@ -1492,7 +1516,7 @@ impl<'a> Collector<'a> {
     /// Reads the values an override or legacy append carries for `keys`.
     fn rule_update(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         item: &Node,
         name: &str,
         keys: &[(String, Loc)],
@@ -1547,7 +1571,7 @@ impl<'a> Collector<'a> {
 
     fn rule_override(
         &mut self,
-        doc: Doc,
+        doc: Doc<'_>,
         item: &Node,
         name: &str,
         i: usize,
@@ -1716,7 +1740,7 @@ struct RuleUpdate {
 }
 
 /// Position of `key`'s key node in a mapping, else of the mapping.
-fn key_loc(doc: Doc, item: &Node, key: &str) -> Loc {
+fn key_loc(doc: Doc<'_>, item: &Node, key: &str) -> Loc {
     item.entries()
         .find(|(k, _, _)| *k == key)
         .map_or(doc.loc(item), |(_, kn, _)| doc.loc(kn))
@@ -1735,36 +1759,6 @@ fn parse_window(s: &str) -> Option<u64> {
         return None;
     }
     digits.parse::<u64>().ok()?.checked_mul(mult)
-}
-
-/// If the line at `offset` holds only closing brackets (and maybe a comment), joins it to the
-/// line before by turning the line break into blanks. Not done when the line before has a
-/// `#`, which might start a comment that would swallow the bracket.
-fn join_flow_close(text: &str, offset: usize) -> Option<String> {
-    let line_start = text.get(..offset)?.rfind('\n')? + 1;
-    let line_end = text[line_start..]
-        .find('\n')
-        .map_or(text.len(), |k| line_start + k);
-    let line = text[line_start..line_end].trim();
-    let closers = line.trim_start_matches([']', '}', ',', ' ', '\t']);
-    if !(line.starts_with(']') || line.starts_with('}'))
-        || !(closers.is_empty() || closers.starts_with('#'))
-    {
-        return None;
-    }
-    let mut brk = line_start - 1;
-    if brk > 0 && text.as_bytes()[brk - 1] == b'\r' {
-        brk -= 1;
-    }
-    let prev_start = text[..brk].rfind('\n').map_or(0, |k| k + 1);
-    if text[prev_start..brk].contains('#') {
-        return None;
-    }
-    let mut fixed = String::with_capacity(text.len());
-    fixed.push_str(&text[..brk]);
-    fixed.extend(std::iter::repeat_n(' ', line_start - brk));
-    fixed.push_str(&text[line_start..]);
-    Some(fixed)
 }
 
 /// Splits a file into top-level items for recovery after a YAML error: a line starting with

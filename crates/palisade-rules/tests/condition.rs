@@ -141,6 +141,12 @@ fn word_operators_need_a_word_boundary() {
             .message
             .contains("expected an operator")
     );
+    let e = err("proc.name contains\"x\"");
+    assert!(
+        e.message.contains("`contains` must be followed by a blank"),
+        "{e:?}"
+    );
+    assert_eq!(e.offset, 18);
     assert!(
         err("proc.name inx")
             .message

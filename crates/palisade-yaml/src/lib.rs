@@ -206,7 +206,9 @@ fn lenient_flow_close(
     limits: &Limits,
     first_line: u32,
 ) -> Option<Stream> {
+    const PAD: &str = "    ";
     let mut lines: Vec<String> = src.split('\n').map(str::to_owned).collect();
+    let mut padded: Vec<u32> = Vec::new();
     let mut line = first_line;
     for _ in 0..16 {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
@@ -214,14 +216,42 @@ fn lenient_flow_close(
         if !matches!(text.trim_start().chars().next(), Some(']' | '}')) {
             return None;
         }
-        text.insert_str(0, "    ");
+        text.insert_str(0, PAD);
+        padded.push(line);
         let patched = lines.join("\n");
-        let stream = build::parse(&patched, schema, limits);
+        let mut stream = build::parse(&patched, schema, limits);
         match &stream.error {
             Some(e) if e.kind == YamlErrorKind::Syntax && e.message == "invalid indentation" => {
                 line = e.line;
             }
-            _ => return Some(stream),
+            _ => {
+                // Give every span back its position in the original text.
+                let unshift = |span: &mut Span| {
+                    let before = padded.iter().filter(|&&l| l < span.line).count();
+                    let own = padded.contains(&span.line);
+                    span.offset = span
+                        .offset
+                        .saturating_sub(PAD.len() * (before + usize::from(own)));
+                    if own {
+                        span.column = span.column.saturating_sub(PAD.len() as u32).max(1);
+                    }
+                };
+                fn walk(node: &mut Node, f: &dyn Fn(&mut Span)) {
+                    f(&mut node.span);
+                    match &mut node.value {
+                        Value::Seq(items) => items.iter_mut().for_each(|n| walk(n, f)),
+                        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                            walk(k, f);
+                            walk(v, f);
+                        }),
+                        _ => {}
+                    }
+                }
+                for doc in &mut stream.documents {
+                    walk(&mut doc.root, &unshift);
+                }
+                return Some(stream);
+            }
         }
     }
     None

@@ -485,3 +485,17 @@ fn parse_compose(src: &str) -> palisade_yaml::Stream {
         &palisade_yaml::Limits::default(),
     )
 }
+
+#[test]
+fn lenient_flow_close_keeps_original_offsets() {
+    let src = "a:\n  args: [\n      \"x\",\n  ]\n  image: b\n";
+    let stream = palisade_yaml::parse_stream(
+        src,
+        palisade_yaml::Schema::Kubernetes,
+        &palisade_yaml::Limits::default(),
+    );
+    assert!(stream.error.is_none(), "{:?}", stream.error);
+    let image = stream.documents[0].root.get_path(&["a", "image"]).unwrap();
+    assert_eq!(&src[image.span.offset..image.span.offset + 1], "b");
+    assert_eq!((image.span.line, image.span.column), (5, 10));
+}
