@@ -42,11 +42,11 @@ pub fn run(args: AttackArgs) -> Result<ExitCode> {
             })
             .map(|c| (c.info.id.to_owned(), c.info.title.to_owned()))
             .collect();
-        print!("{}", render_technique(catalogue, id, &covered)?);
+        crate::out!("{}", render_technique(catalogue, id, &covered)?);
         if !args.matrix {
             return Ok(ExitCode::SUCCESS);
         }
-        println!();
+        crate::outln!();
     }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for check in &checks {
@@ -85,6 +85,6 @@ pub fn run(args: AttackArgs) -> Result<ExitCode> {
             checks.len()
         )),
     };
-    print!("{}", render_matrix(catalogue, &options));
+    crate::out!("{}", render_matrix(catalogue, &options));
     Ok(ExitCode::SUCCESS)
 }

@@ -22,31 +22,31 @@ pub fn run(args: ChecksArgs) -> Result<ExitCode> {
         };
         let info = &check.info;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(info)?);
+            crate::outln!("{}", serde_json::to_string_pretty(info)?);
             return Ok(ExitCode::SUCCESS);
         }
-        println!("{} {} ({})", info.id, info.title, info.name);
-        println!(
+        crate::outln!("{} {} ({})", info.id, info.title, info.name);
+        crate::outln!(
             "severity: {}   techniques: {}   input: {}",
             info.severity,
             info.techniques.join(", "),
             info.target.as_str()
         );
-        println!("\nWhy it matters\n  {}", wrap(info.rationale));
-        println!("\nHow to fix\n  {}", wrap(info.remediation));
-        println!("\nFlagged\n{}", indent(info.bad_example));
-        println!("Fixed\n{}", indent(info.good_example));
+        crate::outln!("\nWhy it matters\n  {}", wrap(info.rationale));
+        crate::outln!("\nHow to fix\n  {}", wrap(info.remediation));
+        crate::outln!("\nFlagged\n{}", indent(info.bad_example));
+        crate::outln!("Fixed\n{}", indent(info.good_example));
         return Ok(ExitCode::SUCCESS);
     }
     let checks = all_checks();
     if args.json {
         let infos: Vec<_> = checks.iter().map(|c| &c.info).collect();
-        println!("{}", serde_json::to_string_pretty(&infos)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&infos)?);
         return Ok(ExitCode::SUCCESS);
     }
     for check in &checks {
         let info = &check.info;
-        println!(
+        crate::outln!(
             "{:<13} {:<8} {:<24} {}",
             info.id,
             info.severity.as_str(),
@@ -54,7 +54,7 @@ pub fn run(args: ChecksArgs) -> Result<ExitCode> {
             info.title
         );
     }
-    println!(
+    crate::outln!(
         "\n{} checks. `palisade checks ID` explains one.",
         checks.len()
     );

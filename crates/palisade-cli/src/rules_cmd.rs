@@ -75,15 +75,19 @@ fn lint(args: LintArgs) -> Result<ExitCode> {
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,
         }
-        println!("{d}");
+        crate::outln!("{d}");
     }
     let table = K8sAuditFields;
     let (_, skipped) = Engine::new(&loaded, &table, &EngineOptions::default());
     for s in skipped.iter().filter(|s| s.error) {
         errors += 1;
-        println!(
+        crate::outln!(
             "{}:{}:{}: error: rule `{}`: {}",
-            s.path, s.line, s.column, s.rule, s.reason
+            s.path,
+            s.line,
+            s.column,
+            s.rule,
+            s.reason
         );
     }
     for s in skipped
@@ -91,21 +95,28 @@ fn lint(args: LintArgs) -> Result<ExitCode> {
         .filter(|s| !s.error && s.reason.starts_with("source"))
     {
         warnings += 1;
-        println!(
+        crate::outln!(
             "{}:{}:{}: warning: rule `{}` not checked: {}",
-            s.path, s.line, s.column, s.rule, s.reason
+            s.path,
+            s.line,
+            s.column,
+            s.rule,
+            s.reason
         );
     }
     for rule in &loaded.rules {
         for problem in lint_tags(&rule.tags, catalogue) {
             warnings += 1;
-            println!(
+            crate::outln!(
                 "{}:{}:{}: warning: rule `{}`: {problem}",
-                rule.path, rule.pos.line, rule.pos.column, rule.name
+                rule.path,
+                rule.pos.line,
+                rule.pos.column,
+                rule.name
             );
         }
     }
-    println!(
+    crate::outln!(
         "{} rules from {} files: {errors} errors, {warnings} warnings",
         loaded.rules.len(),
         texts.len()
@@ -220,7 +231,7 @@ fn test(args: TestArgs) -> Result<ExitCode> {
         untested.retain(|r| *r != case.rule);
         if loaded.rule(&case.rule).is_none() {
             failed += 1;
-            println!("FAIL {}: no rule named `{}`", case.at, case.rule);
+            crate::outln!("FAIL {}: no rule named `{}`", case.at, case.rule);
             continue;
         }
         // Fresh state per case: thresholds and de-duplication start empty.
@@ -262,26 +273,27 @@ fn test(args: TestArgs) -> Result<ExitCode> {
         if ok {
             passed += 1;
             if args.verbose {
-                println!("ok   {} `{}` {expectation}", case.at, case.rule);
+                crate::outln!("ok   {} `{}` {expectation}", case.at, case.rule);
             }
         } else {
             failed += 1;
-            println!(
+            crate::outln!(
                 "FAIL {} `{}` {expectation} but fired {fired} times; fields seen:",
-                case.at, case.rule
+                case.at,
+                case.rule
             );
             for line in &explanation {
-                println!("{line}");
+                crate::outln!("{line}");
             }
         }
     }
     for p in &problems {
-        println!("error: {p}");
+        crate::outln!("error: {p}");
     }
     for rule in &untested {
-        println!("warning: rule `{rule}` has no test case");
+        crate::outln!("warning: rule `{rule}` has no test case");
     }
-    println!(
+    crate::outln!(
         "{passed} passed, {failed} failed ({} rules, {} cases, {} without tests)",
         loaded.rules.len(),
         cases.len(),
