@@ -27,20 +27,46 @@ pub struct AttackArgs {
     pub attack: AttackOpts,
 }
 
+/// (id or name, title, technique tags) of everything that covers techniques: posture checks
+/// and the built-in detection rules.
+fn coverage_items(catalogue: &palisade_attack::Catalogue) -> Vec<(String, String, Vec<String>)> {
+    let mut items: Vec<(String, String, Vec<String>)> = all_checks()
+        .iter()
+        .map(|c| {
+            (
+                c.info.id.to_owned(),
+                c.info.title.to_owned(),
+                c.info.techniques.iter().map(|t| (*t).to_owned()).collect(),
+            )
+        })
+        .collect();
+    let loaded = crate::rules_pack::load(&crate::rules_pack::builtin("k8s_audit"));
+    for rule in loaded.rules.iter().filter(|r| r.enabled) {
+        let (techniques, _) = crate::rules_pack::attack_of(&rule.tags, catalogue);
+        items.push((
+            format!("rule ({})", rule.source),
+            rule.name.clone(),
+            techniques,
+        ));
+    }
+    items
+}
+
 pub fn run(args: AttackArgs) -> Result<ExitCode> {
     let catalogue = args.attack.catalogue()?;
     let checks = all_checks();
+    let items = coverage_items(catalogue);
     if let Some(id) = &args.technique {
         let wanted = catalogue.resolve(id).map(|t| t.id.clone());
-        let covered: Vec<(String, String)> = checks
+        let covered: Vec<(String, String)> = items
             .iter()
-            .filter(|c| {
-                c.info.techniques.iter().any(|t| {
+            .filter(|(_, _, techniques)| {
+                techniques.iter().any(|t| {
                     catalogue.resolve(t).map(|r| r.id.clone()) == wanted
                         || t.eq_ignore_ascii_case(id)
                 })
             })
-            .map(|c| (c.info.id.to_owned(), c.info.title.to_owned()))
+            .map(|(id, title, _)| (id.clone(), title.clone()))
             .collect();
         crate::out!("{}", render_technique(catalogue, id, &covered)?);
         if !args.matrix {
@@ -49,11 +75,11 @@ pub fn run(args: AttackArgs) -> Result<ExitCode> {
         crate::outln!();
     }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for check in &checks {
-        for t in check.info.techniques {
+    for (_, _, techniques) in &items {
+        for t in techniques {
             let id = catalogue
                 .resolve(t)
-                .map_or_else(|| (*t).to_owned(), |r| r.id.clone());
+                .map_or_else(|| t.clone(), |r| r.id.clone());
             *counts.entry(id).or_default() += 1;
         }
     }
@@ -80,9 +106,10 @@ pub fn run(args: AttackArgs) -> Result<ExitCode> {
         color: use_color(args.color, false),
         highlights,
         title: Some(format!(
-            "ATT&CK v{} for Containers: techniques covered by Palisade's {} posture checks (number = checks)",
+            "ATT&CK v{} for Containers: techniques covered by Palisade's {} posture checks and {} audit rules (number = checks + rules)",
             catalogue.version,
-            checks.len()
+            checks.len(),
+            items.len() - checks.len()
         )),
     };
     crate::out!("{}", render_matrix(catalogue, &options));

@@ -100,6 +100,8 @@ pub(crate) struct Prefilter {
     pub(crate) field: ResolvedField,
     pub(crate) case_insensitive: bool,
     pub(crate) literals: Vec<String>,
+    /// Per literal: only counts when found at offset 0 (`startswith`).
+    pub(crate) anchored: Vec<bool>,
     pub(crate) automaton: Option<aho_corasick::AhoCorasick>,
 }
 
@@ -108,6 +110,7 @@ impl Prefilters {
         &mut self,
         field: &ResolvedField,
         case_insensitive: bool,
+        anchored: bool,
         text: &str,
     ) -> (usize, usize) {
         let idx = match self
@@ -121,17 +124,24 @@ impl Prefilters {
                     field: field.clone(),
                     case_insensitive,
                     literals: Vec::new(),
+                    anchored: Vec::new(),
                     automaton: None,
                 });
                 self.entries.len() - 1
             }
         };
-        let literals = &mut self.entries[idx].literals;
-        let lit = match literals.iter().position(|l| l == text) {
+        let entry = &mut self.entries[idx];
+        let lit = match entry
+            .literals
+            .iter()
+            .zip(&entry.anchored)
+            .position(|(l, a)| l == text && *a == anchored)
+        {
             Some(i) => i,
             None => {
-                literals.push(text.to_owned());
-                literals.len() - 1
+                entry.literals.push(text.to_owned());
+                entry.anchored.push(anchored);
+                entry.literals.len() - 1
             }
         };
         (idx, lit)
@@ -298,10 +308,10 @@ fn compile_test(
             Right::Bytes(decode_hex(v).map_err(err)?)
         }
         (Rhs::Value(v), Op::Regex, _) => Right::Regex(build_regex(v).map_err(err)?),
-        (Rhs::Value(v), Op::Contains | Op::IContains, _) => match &lhs {
+        (Rhs::Value(v), Op::Contains | Op::IContains | Op::StartsWith, _) => match &lhs {
             Value::Field(f) if !v.is_empty() => {
                 let ci = op == Op::IContains;
-                let (prefilter, literal) = prefilters.literal(f, ci, v);
+                let (prefilter, literal) = prefilters.literal(f, ci, op == Op::StartsWith, v);
                 Right::Prefiltered {
                     prefilter,
                     literal,
@@ -540,7 +550,10 @@ fn prefiltered(
         found.resize(entry.literals.len(), false);
         if let FieldValue::Str(value) = event.get(&entry.field) {
             for m in automaton.find_overlapping_iter(value.as_ref()) {
-                found[m.pattern().as_usize()] = true;
+                let id = m.pattern().as_usize();
+                if m.start() == 0 || !entry.anchored[id] {
+                    found[id] = true;
+                }
             }
         }
     }
@@ -664,5 +677,89 @@ pub(crate) fn condition_fields(node: &Node, out: &mut Vec<ResolvedField>) {
                 value_fields(v, out);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Engine, EngineOptions};
+    use crate::k8s_audit::{AuditEvent, K8sAuditFields};
+
+    fn fired(condition: &str, event: &str) -> bool {
+        let rules = format!(
+            "- rule: r\n  desc: d\n  condition: {condition}\n  output: o\n  priority: WARNING\n  source: k8s_audit\n"
+        );
+        let loaded = palisade_rules::load(&[palisade_rules::RulesFile {
+            path: "r.yaml",
+            text: &rules,
+        }]);
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let table = K8sAuditFields;
+        let (mut engine, skipped) = Engine::new(&loaded, &table, &EngineOptions::default());
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let event = AuditEvent::parse(event).unwrap();
+        let mut n = 0;
+        engine.process(&event, |_| n += 1);
+        n > 0
+    }
+
+    const EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","stage":"ResponseComplete","verb":"create","requestURI":"/api/v1/namespaces/shop/pods","user":{"username":"system:serviceaccount:shop:ci","groups":["system:serviceaccounts","system:authenticated"]},"objectRef":{"resource":"pods","namespace":"shop","name":"web"},"responseStatus":{"code":201},"stageTimestamp":"2026-11-26T10:00:00.000000Z"}"#;
+
+    #[test]
+    fn prefiltered_contains_and_startswith_follow_their_operators() {
+        assert!(fired("ka.user.name contains serviceaccount", EVENT));
+        assert!(fired("ka.user.name icontains SERVICEACCOUNT", EVENT));
+        assert!(fired("ka.user.name startswith 'system:s'", EVENT));
+        // Found by the shared automaton, but not at the start: startswith must be false.
+        assert!(!fired("ka.user.name startswith serviceaccount", EVENT));
+        assert!(fired(
+            "ka.user.name contains shop and not ka.user.name startswith shop",
+            EVENT
+        ));
+    }
+
+    #[test]
+    fn missing_fields_make_every_comparison_false_even_not_equal() {
+        assert!(!fired("ka.target.subresource != exec", EVENT));
+        assert!(fired("not ka.target.subresource = exec", EVENT));
+        assert!(!fired("ka.target.subresource exists", EVENT));
+    }
+
+    #[test]
+    fn list_fields_use_in_as_all_and_intersects_as_any() {
+        assert!(fired(
+            "ka.user.groups intersects (system:authenticated, other)",
+            EVENT
+        ));
+        assert!(!fired(
+            "ka.user.groups in (system:authenticated, other)",
+            EVENT
+        ));
+        assert!(fired(
+            "ka.user.groups in (system:authenticated, system:serviceaccounts)",
+            EVENT
+        ));
+    }
+
+    #[test]
+    fn numeric_glob_regex_pmatch_and_modifiers() {
+        assert!(fired(
+            "ka.response.code >= 200 and ka.response.code < 300",
+            EVENT
+        ));
+        assert!(fired("ka.uri glob '/api/v1/*/shop/*'", EVENT));
+        assert!(fired(
+            "ka.uri regex '/api/v1/namespaces/[a-z]+/pods'",
+            EVENT
+        ));
+        assert!(!fired("ka.uri regex 'namespaces'", EVENT));
+        assert!(fired("ka.uri pmatch (/api/v1/namespaces)", EVENT));
+        assert!(fired("ka.target.name startswith anyof (x, w)", EVENT));
+        assert!(!fired("ka.target.name startswith allof (x, w)", EVENT));
+        assert!(fired("toupper(ka.target.name) = WEB", EVENT));
+        assert!(fired(
+            "ka.target.namespace = val(ka.target.namespace)",
+            EVENT
+        ));
     }
 }
