@@ -311,6 +311,13 @@ def main() -> int:
     bin_dir = Path(tempfile.mkdtemp(prefix="palisade-detect-bench-bin-"))
     palisade = bin_dir / "palisade"
     shutil.copy2(built, palisade)
+    try:
+        return run_bench(args, built, palisade)
+    finally:
+        shutil.rmtree(bin_dir, ignore_errors=True)
+
+
+def run_bench(args: argparse.Namespace, built: Path, palisade: Path) -> int:
     binary_sha = hashlib.sha256(palisade.read_bytes()).hexdigest()[:16]
     version = subprocess.run([str(palisade), "--version"], capture_output=True, text=True).stdout.strip()
     log_path, gen_meta = ensure_events(args.workdir, args.events, args.seed, args.regenerate)
@@ -435,7 +442,6 @@ def main() -> int:
         }
         args.json_out.write_text(json.dumps(doc, indent=2) + "\n")
         log(f"raw numbers written to {args.json_out}")
-    shutil.rmtree(bin_dir, ignore_errors=True)
     return 0
 
 

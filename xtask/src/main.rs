@@ -4,6 +4,7 @@
 
 mod attack;
 mod docs;
+mod gen_audit;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -22,6 +23,8 @@ enum Command {
     Attack(attack::AttackArgs),
     /// Regenerate docs/checks.md from the checks' metadata (`--check` verifies it is current).
     Docs(docs::DocsArgs),
+    /// Generate a synthetic Kubernetes audit log for the detection benchmark.
+    GenAudit(gen_audit::GenAuditArgs),
 }
 
 /// The workspace root (the directory above `xtask/`).
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Attack(args) => attack::run(&args),
         Command::Docs(args) => docs::run(&args),
+        Command::GenAudit(args) => gen_audit::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -38,7 +38,8 @@ pub(crate) enum Right {
     None,
     Str(String),
     Num(f64),
-    Set(HashSet<String>),
+    /// Sorted values: binary search beats hashing for the short lists rules carry.
+    Set(Vec<String>),
     List(Vec<String>),
     Bytes(Vec<u8>),
     Regex(regex::Regex),
@@ -150,9 +151,12 @@ impl Prefilters {
     /// Build the automata once every rule is compiled.
     pub fn build(&mut self) {
         for p in &mut self.entries {
+            // A DFA: rules carry few literals per field, so its size is small, and it is the
+            // fastest kind for the overlapping search `contains` semantics need.
             p.automaton = aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(p.case_insensitive)
                 .match_kind(aho_corasick::MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&p.literals)
                 .ok();
         }
@@ -282,13 +286,9 @@ fn compile_test(
             }
             Right::List(items.clone())
         }
-        (Rhs::List(items), Op::In | Op::Intersects, None) => {
-            Right::Set(items.iter().cloned().collect())
-        }
+        (Rhs::List(items), Op::In | Op::Intersects, None) => Right::Set(sorted_set(items)),
         (Rhs::List(items), Op::PMatch, None) => Right::List(items.clone()),
-        (Rhs::Value(v), Op::In | Op::Intersects, None) => {
-            Right::Set(std::iter::once(v.clone()).collect())
-        }
+        (Rhs::Value(v), Op::In | Op::Intersects, None) => Right::Set(vec![v.clone()]),
         (Rhs::Value(v), Op::PMatch, None) => Right::List(vec![v.clone()]),
         (Rhs::List(_), _, None) => {
             return Err(err(format!(
@@ -330,6 +330,18 @@ fn compile_test(
     })
 }
 
+fn sorted_set(items: &[String]) -> Vec<String> {
+    let mut set = items.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+fn set_contains(set: &[String], value: &str) -> bool {
+    set.binary_search_by(|probe| probe.as_str().cmp(value))
+        .is_ok()
+}
+
 fn build_regex(pattern: &str) -> Result<regex::Regex, String> {
     // Falco's regex is a full, anchored match; linear-time engine with a size cap, since
     // patterns come from rule authors.
@@ -346,6 +358,50 @@ fn parse_number(s: &str) -> Option<f64> {
         return i64::from_str_radix(hex, 16).ok().map(|n| n as f64);
     }
     t.parse::<f64>().ok()
+}
+
+fn value_cost(value: &Value, table: &dyn FieldTable) -> u32 {
+    match value {
+        Value::Field(f) => table.cost(f),
+        Value::Transform(_, args) => 4 + args.iter().map(|a| value_cost(a, table)).sum::<u32>(),
+        Value::Literal(_) => 0,
+    }
+}
+
+/// Estimated cost of evaluating a node.
+fn node_cost(node: &Node, table: &dyn FieldTable) -> u32 {
+    match node {
+        Node::And(items) | Node::Or(items) => items
+            .iter()
+            .map(|n| node_cost(n, table))
+            .fold(0u32, u32::saturating_add),
+        Node::Not(inner) => node_cost(inner, table),
+        Node::Test(t) => {
+            let rhs = match &t.rhs {
+                Right::Prefiltered { .. } => 3,
+                Right::Regex(_) => 8,
+                Right::Other(v) => value_cost(v, table),
+                Right::List(items) => items.len().min(16) as u32,
+                _ => 0,
+            };
+            value_cost(&t.lhs, table) + rhs
+        }
+    }
+}
+
+/// Put the cheap tests of every `and`/`or` first: evaluation is side-effect free, so the
+/// order does not change the result, only how soon it is known.
+pub(crate) fn order_by_cost(node: &mut Node, table: &dyn FieldTable) {
+    match node {
+        Node::And(items) | Node::Or(items) => {
+            for item in items.iter_mut() {
+                order_by_cost(item, table);
+            }
+            items.sort_by_cached_key(|n| node_cost(n, table));
+        }
+        Node::Not(inner) => order_by_cost(inner, table),
+        Node::Test(_) => {}
+    }
 }
 
 /// Evaluate a value for an event.
@@ -468,8 +524,8 @@ fn eval_test(
     match lhs {
         FieldValue::Absent => false,
         FieldValue::List(items) => match (&test.rhs, test.op) {
-            (Right::Set(set), Op::In) => items.iter().all(|i| set.contains(i.as_ref())),
-            (Right::Set(set), Op::Intersects) => items.iter().any(|i| set.contains(i.as_ref())),
+            (Right::Set(set), Op::In) => items.iter().all(|i| set_contains(set, i)),
+            (Right::Set(set), Op::Intersects) => items.iter().any(|i| set_contains(set, i)),
             (Right::Other(v), op) => {
                 let other = eval_value(v, event);
                 let set: HashSet<&str> = match &other {
@@ -497,7 +553,7 @@ fn eval_test(
                     Modifier::AllOf => hits == items.len(),
                 }
             }
-            (Right::Set(set), _) => set.contains(value.as_ref()),
+            (Right::Set(set), _) => set_contains(set, &value),
             (Right::List(prefixes), _) if test.op == Op::PMatch => {
                 path_prefix_match(prefixes, &value)
             }
@@ -630,7 +686,7 @@ pub(crate) fn index_values(node: &Node, index_field: &str) -> Option<HashSet<Str
             (Value::Field(f), Op::In | Op::Intersects, Right::Set(set), None)
                 if f.display == index_field =>
             {
-                Some(set.clone())
+                Some(set.iter().cloned().collect())
             }
             _ => None,
         },

@@ -187,6 +187,13 @@ impl<'t> Engine<'t> {
                 None => any_index.push(i),
             }
         }
+        // Each index value's list also holds the rules that match any value, merged in load
+        // order once here rather than per event.
+        for list in by_index.values_mut() {
+            list.extend_from_slice(&any_index);
+            list.sort_unstable();
+            list.dedup();
+        }
         let resolve = |name: Option<&'static str>| name.and_then(|n| table.resolve(n, None).ok());
         let engine = Engine {
             table,
@@ -221,35 +228,24 @@ impl<'t> Engine<'t> {
     pub fn process(&mut self, event: &dyn Event, mut sink: impl FnMut(Alert<'_>)) {
         self.stats.events += 1;
         self.scratch.reset(&self.prefilters);
-        // Candidate rules: those indexed under this event's index value, and those that can
-        // match any value, merged in load order.
-        self.candidates.clear();
+        // Candidate rules: the list for this event's index value (which already holds the
+        // rules that match any value), else the value-agnostic rules alone.
         let index_value = self.index_field.as_ref().map(|f| event.get(f));
-        if let Some(FieldValue::Str(v)) = &index_value
-            && let Some(list) = self.by_index.get(v.as_ref())
-        {
-            self.candidates.extend_from_slice(list);
-        }
-        if !self.by_index.is_empty() && !self.any_index.is_empty() && !self.candidates.is_empty() {
-            self.candidates.extend_from_slice(&self.any_index);
-            self.candidates.sort_unstable();
-        } else if self.candidates.is_empty() {
-            self.candidates.extend_from_slice(&self.any_index);
-        }
-        let request_hash = self
-            .request_field
-            .as_ref()
-            .and_then(|f| match event.get(f) {
-                FieldValue::Str(id) => {
-                    let mut h = DefaultHasher::new();
-                    id.hash(&mut h);
-                    Some(h.finish())
-                }
-                _ => None,
-            });
-        let time_ns = event.time_ns();
+        let candidates: &[usize] = match &index_value {
+            Some(FieldValue::Str(v)) => self
+                .by_index
+                .get(v.as_ref())
+                .map_or(self.any_index.as_slice(), Vec::as_slice),
+            _ => self.any_index.as_slice(),
+        };
+        self.candidates.clear();
+        self.candidates.extend_from_slice(candidates);
+        // Hashing the request id and parsing the timestamp wait until a rule matches.
+        let mut request_hash: Option<Option<u64>> = None;
+        let mut time: Option<i64> = None;
         if self.stats.events.is_multiple_of(WINDOW_SWEEP_EVERY) {
-            self.sweep_windows(time_ns);
+            let now = *time.get_or_insert_with(|| event.time_ns());
+            self.sweep_windows(now);
         }
         for ci in 0..self.candidates.len() {
             let i = self.candidates[ci];
@@ -264,8 +260,19 @@ impl<'t> Engine<'t> {
                 continue;
             }
             // One request, several stages: alert once unless the rule looks at the stage.
+            let request_field = &self.request_field;
+            let hash = *request_hash.get_or_insert_with(|| {
+                request_field.as_ref().and_then(|f| match event.get(f) {
+                    FieldValue::Str(id) => {
+                        let mut h = DefaultHasher::new();
+                        id.hash(&mut h);
+                        Some(h.finish())
+                    }
+                    _ => None,
+                })
+            });
             if !runnable.compiled.reads_stage
-                && let Some(h) = request_hash
+                && let Some(h) = hash
             {
                 let key = h ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 if self.seen_current.contains(&key) || self.seen_previous.contains(&key) {
@@ -280,6 +287,7 @@ impl<'t> Engine<'t> {
                 }
                 self.seen_current.insert(key);
             }
+            let time_ns = *time.get_or_insert_with(|| event.time_ns());
             let mut count = None;
             if let Some(threshold) = &runnable.threshold {
                 let mut key = String::new();
@@ -354,7 +362,8 @@ fn compile_rule(
     table: &dyn FieldTable,
     prefilters: &mut Prefilters,
 ) -> Result<Runnable, CompileError> {
-    let condition: Node = compile_expr(&rule.condition, table, prefilters)?;
+    let mut condition: Node = compile_expr(&rule.condition, table, prefilters)?;
+    crate::compile::order_by_cost(&mut condition, table);
     let output = OutputFormat::compile(&rule.output, table)?;
     let threshold = match &rule.threshold {
         None => None,

@@ -63,6 +63,12 @@ pub trait FieldTable: Sync {
     fn request_id_field(&self) -> Option<&'static str> {
         None
     }
+    /// Relative cost of extracting a field (1 = a field decoded at parse time; higher =
+    /// lazily parsed parts of the event). The compiler evaluates cheap tests of an `and`/`or`
+    /// first, which is safe because evaluation has no side effects.
+    fn cost(&self, _field: &ResolvedField) -> u32 {
+        4
+    }
     /// Does a field (display form) read the event's stage?
     fn is_stage_field(&self, _display: &str) -> bool {
         false

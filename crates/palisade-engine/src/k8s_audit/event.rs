@@ -744,7 +744,13 @@ impl<'a> AuditEvent<'a> {
                 .user
                 .as_ref()
                 .map_or(FieldValue::Absent, |u| u.username.value()),
-            Kind::UserGroups => owned_list(d.user.as_ref().and_then(|u| u.groups.tree())),
+            Kind::UserGroups => match d.user.as_ref().and_then(|u| u.groups.0) {
+                Some(raw) => match plain_string_array(raw.get()) {
+                    Some(items) => list_value(Some(items)),
+                    None => owned_list(Raw(Some(raw)).tree()),
+                },
+                None => FieldValue::Absent,
+            },
             Kind::ImpUserName => d
                 .impersonated_user
                 .as_ref()
@@ -965,10 +971,11 @@ impl<'a> AuditEvent<'a> {
 
 impl Event for AuditEvent<'_> {
     fn get(&self, field: &ResolvedField) -> FieldValue<'_> {
-        let Some(kind) = kind_of(field.id) else {
+        let alias = field.id & super::fields::JSON_ALIAS != 0;
+        let Some(kind) = kind_of(field.id & !super::fields::JSON_ALIAS) else {
             return FieldValue::Absent;
         };
-        if kind.needs_audit_id() && self.doc.audit_id.is_missing() {
+        if !alias && kind.needs_audit_id() && self.doc.audit_id.is_missing() {
             return FieldValue::Absent;
         }
         self.extract(kind, field.arg.as_ref())
@@ -1018,6 +1025,31 @@ fn node_list<'e>(n: Option<&'e Node<'_>>) -> FieldValue<'e> {
     match n {
         Some(Node::Arr(items, _)) => list_value(Some(items.iter().map(Node::text).collect())),
         _ => FieldValue::Absent,
+    }
+}
+
+/// `["a","b"]` without escapes, read in place: the common shape of `user.groups` and
+/// `sourceIPs`, worth a fast path because rules read them on most events. `None` when the
+/// text is anything else (the general parser then handles it).
+fn plain_string_array(raw: &str) -> Option<Vec<Cow<'_, str>>> {
+    let inner = raw.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    if inner.contains('\\') {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut rest = inner;
+    loop {
+        let after_quote = rest.strip_prefix('"')?;
+        let end = after_quote.find('"')?;
+        out.push(Cow::Borrowed(&after_quote[..end]));
+        rest = after_quote[end + 1..].trim_start();
+        if rest.is_empty() {
+            return Some(out);
+        }
+        rest = rest.strip_prefix(',')?.trim_start();
     }
 }
 

@@ -271,6 +271,19 @@ impl FieldTable for K8sAuditFields {
     }
 
     fn resolve(&self, name: &str, arg: Option<&str>) -> Result<ResolvedField, String> {
+        // A pointer to a member decoded at parse time reads that member directly instead of
+        // parsing the whole event (same text; absent, like every ka.* field, when the event
+        // has no auditID).
+        if matches!(name, "jevt.value" | "json.value")
+            && let Some(pointer) = arg
+            && let Some((_, ka)) = HOT_POINTERS.iter().find(|(p, _)| *p == pointer)
+        {
+            let mut resolved = self.resolve(ka, None)?;
+            resolved.display = format!("{name}[{pointer}]");
+            // Marks a json-plugin alias: unlike ka.* it does not need an auditID.
+            resolved.id |= JSON_ALIAS;
+            return Ok(resolved);
+        }
         let (id, info) = FIELDS
             .iter()
             .enumerate()
@@ -307,6 +320,34 @@ impl FieldTable for K8sAuditFields {
 
     fn fields(&self) -> &'static [FieldInfo] {
         FIELDS
+    }
+
+    fn cost(&self, field: &ResolvedField) -> u32 {
+        let name = field.display.split('[').next().unwrap_or("");
+        match name {
+            // Parsed lazily from raw JSON (groups, source IPs) or the request/response bodies.
+            "ka.user.groups" | "ka.sourceips" => 6,
+            "jevt.obj" | "json.obj" => 40,
+            n if n.starts_with("ka.req.")
+                || n.starts_with("ka.resp")
+                || n == "ka.target.pod.name" =>
+            {
+                12
+            }
+            n if n.starts_with("jevt.") || n.starts_with("json.") => {
+                let pointer = field
+                    .display
+                    .split_once('[')
+                    .map_or("", |(_, rest)| rest.trim_end_matches(']'));
+                if HOT_POINTERS.iter().any(|(p, _)| *p == pointer) {
+                    1
+                } else {
+                    20
+                }
+            }
+            "ka.uri.param" => 3,
+            _ => 1,
+        }
     }
 
     fn index_field(&self) -> Option<&'static str> {
@@ -359,6 +400,23 @@ fn check_key(name: &str, a: &str) -> Result<String, String> {
     }
     Ok(a.to_owned())
 }
+
+/// Bit set on the id of a `jevt.value[...]` field served by a decoded `ka.*` member.
+pub(crate) const JSON_ALIAS: u16 = 0x8000;
+
+/// JSON pointers that read the same member as a decoded `ka.*` field.
+pub(crate) const HOT_POINTERS: &[(&str, &str)] = &[
+    ("/stage", "ka.stage"),
+    ("/verb", "ka.verb"),
+    ("/auditID", "ka.auditid"),
+    ("/requestURI", "ka.uri"),
+    ("/userAgent", "ka.useragent"),
+    ("/user/username", "ka.user.name"),
+    ("/objectRef/resource", "ka.target.resource"),
+    ("/objectRef/subresource", "ka.target.subresource"),
+    ("/objectRef/namespace", "ka.target.namespace"),
+    ("/objectRef/name", "ka.target.name"),
+];
 
 #[cfg(test)]
 mod tests {
