@@ -4,7 +4,7 @@ use crate::field::{Event, FieldTable, FieldValue, ResolvedField};
 use crate::matchers::{decode_hex, glob_match, path_prefix_match};
 use palisade_rules::ast::{Expr, Modifier, Op, Operand, Rhs, Test, Transformer};
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Why a rule could not be compiled for its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,10 @@ pub enum Node {
     Not(Box<Node>),
     /// A test.
     Test(Box<CTest>),
+    /// A sub-condition whose result is remembered for the rest of the event, shared by
+    /// every rule that contains the same sub-condition (macros such as "the request
+    /// succeeded" or "a system identity" appear in most rules).
+    Memo(u32, Box<Node>),
 }
 
 /// A rule ready to run.
@@ -94,6 +98,8 @@ pub struct CompiledRule {
 #[derive(Debug, Default)]
 pub struct Prefilters {
     pub(crate) entries: Vec<Prefilter>,
+    /// Structural key of a sub-condition → its memo slot.
+    pub(crate) memo_slots: HashMap<String, u32>,
 }
 
 #[derive(Debug)]
@@ -169,11 +175,26 @@ impl Prefilters {
 pub struct Scratch {
     done: Vec<bool>,
     found: Vec<Vec<bool>>,
+    /// Memo slots: valid for this event when the stamp equals `event`.
+    memo_stamp: Vec<u32>,
+    memo_value: Vec<bool>,
+    event: u32,
 }
 
 impl Scratch {
     /// Forget the previous event.
     pub fn reset(&mut self, prefilters: &Prefilters) {
+        self.event = self.event.wrapping_add(1);
+        if self.event == 0 {
+            // Stamps wrapped around: clear them so no slot looks valid by accident.
+            self.memo_stamp.iter_mut().for_each(|s| *s = u32::MAX);
+            self.event = 1;
+        }
+        let slots = prefilters.memo_slots.len();
+        if self.memo_stamp.len() < slots {
+            self.memo_stamp.resize(slots, 0);
+            self.memo_value.resize(slots, false);
+        }
         self.done.clear();
         self.done.resize(prefilters.entries.len(), false);
         if self.found.len() < prefilters.entries.len() {
@@ -188,7 +209,7 @@ pub(crate) fn compile_expr(
     table: &dyn FieldTable,
     prefilters: &mut Prefilters,
 ) -> Result<Node, CompileError> {
-    Ok(match expr {
+    let node = match expr {
         Expr::And(items) => Node::And(
             items
                 .iter()
@@ -203,7 +224,16 @@ pub(crate) fn compile_expr(
         ),
         Expr::Not(inner) => Node::Not(Box::new(compile_expr(inner, table, prefilters)?)),
         Expr::Test(test) => Node::Test(Box::new(compile_test(test, table, prefilters)?)),
-    })
+    };
+    // Remember results of anything but the cheapest tests; identical sub-conditions of
+    // different rules (the same macro) share one slot.
+    if matches!(node, Node::Not(_)) || node_cost(&node, table) < 3 {
+        return Ok(node);
+    }
+    let key = format!("{expr:?}");
+    let next = u32::try_from(prefilters.memo_slots.len()).unwrap_or(u32::MAX);
+    let slot = *prefilters.memo_slots.entry(key).or_insert(next);
+    Ok(Node::Memo(slot, Box::new(node)))
 }
 
 /// Compile an operand (used by outputs and threshold keys).
@@ -375,7 +405,7 @@ fn node_cost(node: &Node, table: &dyn FieldTable) -> u32 {
             .iter()
             .map(|n| node_cost(n, table))
             .fold(0u32, u32::saturating_add),
-        Node::Not(inner) => node_cost(inner, table),
+        Node::Not(inner) | Node::Memo(_, inner) => node_cost(inner, table),
         Node::Test(t) => {
             let rhs = match &t.rhs {
                 Right::Prefiltered { .. } => 3,
@@ -399,7 +429,7 @@ pub(crate) fn order_by_cost(node: &mut Node, table: &dyn FieldTable) {
             }
             items.sort_by_cached_key(|n| node_cost(n, table));
         }
-        Node::Not(inner) => order_by_cost(inner, table),
+        Node::Not(inner) | Node::Memo(_, inner) => order_by_cost(inner, table),
         Node::Test(_) => {}
     }
 }
@@ -497,6 +527,18 @@ pub(crate) fn eval(
         Node::Or(items) => items.iter().any(|n| eval(n, event, prefilters, scratch)),
         Node::Not(inner) => !eval(inner, event, prefilters, scratch),
         Node::Test(test) => eval_test(test, event, prefilters, scratch),
+        Node::Memo(slot, inner) => {
+            let i = *slot as usize;
+            if scratch.memo_stamp.get(i) == Some(&scratch.event) {
+                return scratch.memo_value[i];
+            }
+            let value = eval(inner, event, prefilters, scratch);
+            if let Some(stamp) = scratch.memo_stamp.get_mut(i) {
+                *stamp = scratch.event;
+                scratch.memo_value[i] = value;
+            }
+            value
+        }
     }
 }
 
@@ -679,6 +721,7 @@ pub(crate) fn index_values(node: &Node, index_field: &str) -> Option<HashSet<Str
             Some(acc)
         }
         Node::Not(_) => None,
+        Node::Memo(_, inner) => index_values(inner, index_field),
         Node::Test(test) => match (&test.lhs, test.op, &test.rhs, test.modifier) {
             (Value::Field(f), Op::Eq, Right::Str(v), None) if f.display == index_field => {
                 Some(std::iter::once(v.clone()).collect())
@@ -704,7 +747,7 @@ pub(crate) fn reads_field(node: &Node, pred: &dyn Fn(&str) -> bool) -> bool {
     }
     match node {
         Node::And(items) | Node::Or(items) => items.iter().any(|n| reads_field(n, pred)),
-        Node::Not(inner) => reads_field(inner, pred),
+        Node::Not(inner) | Node::Memo(_, inner) => reads_field(inner, pred),
         Node::Test(t) => {
             value_reads(&t.lhs, pred) || matches!(&t.rhs, Right::Other(v) if value_reads(v, pred))
         }
@@ -726,7 +769,7 @@ pub(crate) fn condition_fields(node: &Node, out: &mut Vec<ResolvedField>) {
     }
     match node {
         Node::And(items) | Node::Or(items) => items.iter().for_each(|n| condition_fields(n, out)),
-        Node::Not(inner) => condition_fields(inner, out),
+        Node::Not(inner) | Node::Memo(_, inner) => condition_fields(inner, out),
         Node::Test(t) => {
             value_fields(&t.lhs, out);
             if let Right::Other(v) = &t.rhs {
