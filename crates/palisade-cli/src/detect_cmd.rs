@@ -75,6 +75,10 @@ pub struct DetectArgs {
     /// Write alerts to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also record the alerts in this SQLite store (created if missing); query them later
+    /// with `palisade alerts`.
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
     /// Do not print the summary.
     #[arg(long)]
     pub no_summary: bool,
@@ -367,6 +371,13 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     let mut by_technique: BTreeMap<String, u64> = BTreeMap::new();
     let mut failing = false;
     let mut write_error = None;
+    let mut store = match &args.store {
+        Some(path) => Some(crate::alerts_cmd::AlertSink::open(
+            path,
+            &catalogue.version,
+        )?),
+        None => None,
+    };
     let files = input_files(&args.inputs)?;
     // A spinner with the event count on long replays, only when stderr is a terminal.
     let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !args.no_summary {
@@ -419,6 +430,9 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
             }
             engine.process(&event, |alert| {
                 let record = alert_record(&alert, &event, &table, catalogue);
+                if let Some(sink) = store.as_mut() {
+                    sink.push(record.clone());
+                }
                 *by_rule.entry(record.rule.clone()).or_default() += 1;
                 for t in &record.techniques {
                     *by_technique.entry(t.clone()).or_default() += 1;
@@ -441,6 +455,9 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         }
     }
     progress.finish_and_clear();
+    if let Some(sink) = store.take() {
+        sink.finish()?;
+    }
     if args.format == DetectFormat::Navigator {
         let mut builder =
             LayerBuilder::new("Palisade observed techniques", catalogue).description(format!(

@@ -1,5 +1,6 @@
 //! `palisade`: container risk in the language of MITRE ATT&CK for Containers.
 
+mod alerts_cmd;
 mod attack_cmd;
 mod catalogue;
 mod checks_cmd;
@@ -46,6 +47,8 @@ enum Command {
     Detect(detect_cmd::DetectArgs),
     /// Lint rules files, or run their test events.
     Rules(rules_cmd::RulesArgs),
+    /// Query the alerts kept in a store (`--store` on scan/detect), or prune old ones.
+    Alerts(alerts_cmd::AlertsArgs),
 }
 
 /// `println!` that treats a closed stdout (`palisade checks | head`) as the end of output
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Checks(args) => checks_cmd::run(args),
         Command::Detect(args) => detect_cmd::run(args),
         Command::Rules(args) => rules_cmd::run(args),
+        Command::Alerts(args) => alerts_cmd::run(args),
     };
     match result {
         Ok(code) => code,

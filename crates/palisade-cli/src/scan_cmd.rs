@@ -92,6 +92,10 @@ pub struct ScanArgs {
     /// Do not show the progress bar (it only shows on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+    /// Also record the findings in this SQLite store (created if missing), for
+    /// `palisade alerts` and incident correlation.
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
     /// Leave out the ATT&CK matrix that heads the table output.
     #[arg(long)]
     pub no_matrix: bool,
@@ -245,6 +249,9 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         localise(finding, catalogue);
     }
 
+    if let Some(path) = &args.store {
+        crate::alerts_cmd::store_findings(path, &report, &catalogue.version)?;
+    }
     let to_file = args.output.is_some();
     let checks: Vec<_> = all_checks().into_iter().map(|c| c.info).collect();
     let tactic_of = |t: &str| tactics_of(catalogue, t);
