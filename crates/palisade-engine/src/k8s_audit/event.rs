@@ -14,6 +14,10 @@ use super::json::{Node, compact, decode_string, indent, pointer_tokens};
 use super::time::parse_rfc3339_nanos;
 use crate::field::{Event, FieldArg, FieldValue, ResolvedField};
 
+/// The fast path of [`AuditEvent::parse`] (a child module: it fills the private [`Doc`]).
+#[path = "scan.rs"]
+mod scan;
+
 /// A scalar-position value of the event: a decoded JSON string, or the compact JSON text
 /// of anything else (number, boolean, null, or an object/array in an unexpected place).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -131,17 +135,17 @@ fn raw_text<'de, D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
 
 /// A value kept as raw JSON text until a field needs it (`null` is kept, unlike `Option`).
 #[derive(Debug, Clone, Copy, Default)]
-struct Raw<'a>(Option<&'a RawValue>);
+struct Raw<'a>(Option<&'a str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Raw(Some(<&'de RawValue>::deserialize(d)?)))
+        Ok(Raw(Some(<&'de RawValue>::deserialize(d)?.get())))
     }
 }
 
 impl<'a> Raw<'a> {
     fn tree(self) -> Option<Node<'a>> {
-        Node::parse(self.0?.get())
+        Node::parse(self.0?)
     }
 }
 
@@ -368,6 +372,9 @@ impl fmt::Debug for AuditEvent<'_> {
 
 impl<'a> AuditEvent<'a> {
     /// Read one event. The text must be one JSON object; unknown keys are ignored.
+    /// A single-pass scanner reads it; anything it is unsure of (invalid JSON, duplicate
+    /// members, escaped keys, unusual shapes) is read by serde_json instead, so results
+    /// and errors are serde_json's.
     /// Whether it really is an audit event is not checked here (see
     /// [`AuditEvent::is_audit_event`]); `ka.*` fields are absent on objects without
     /// `auditID`, as in Falco.
@@ -386,16 +393,27 @@ impl<'a> AuditEvent<'a> {
                 column: 0,
             });
         }
-        let doc: Doc<'a> = serde_json::from_str(first).map_err(|e| AuditParseError {
-            message: strip_position(&e.to_string()),
-            line: e.line(),
-            column: e.column(),
-        })?;
+        let doc = match scan::scan(first) {
+            Some(doc) => doc,
+            None => Self::parse_slow(first)?,
+        };
         Ok(AuditEvent {
             raw: first,
             doc,
             lazy: OnceCell::new(),
             rawtime: OnceCell::new(),
+        })
+    }
+
+    /// serde_json's reading of the event: used when the scanner is not sure, so that
+    /// results and errors are exactly serde's.
+    #[cold]
+    #[inline(never)]
+    fn parse_slow(text: &'a str) -> Result<Doc<'a>, AuditParseError> {
+        serde_json::from_str(text).map_err(|e| AuditParseError {
+            message: strip_position(&e.to_string()),
+            line: e.line(),
+            column: e.column(),
         })
     }
 
@@ -745,7 +763,7 @@ impl<'a> AuditEvent<'a> {
                 .as_ref()
                 .map_or(FieldValue::Absent, |u| u.username.value()),
             Kind::UserGroups => match d.user.as_ref().and_then(|u| u.groups.0) {
-                Some(raw) => match plain_string_array(raw.get()) {
+                Some(raw) => match plain_string_array(raw) {
                     Some(items) => list_value(Some(items)),
                     None => owned_list(Raw(Some(raw)).tree()),
                 },

@@ -286,10 +286,29 @@ impl<'r> AuditEvents<'r> {
     fn read_line(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
         buf.clear();
         let cap = self.limits.max_event_bytes as u64;
-        let n = (&mut self.input)
-            .take(cap.saturating_add(1))
-            .read_until(b'\n', buf)?;
-        if n == 0 {
+        // `read_until` on `take(cap + 1)`, with a SIMD newline search.
+        let limit = usize::try_from(cap.saturating_add(1)).unwrap_or(usize::MAX);
+        loop {
+            let avail = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let room = limit - buf.len();
+            let window = avail.get(..avail.len().min(room)).unwrap_or_default();
+            if window.is_empty() {
+                break;
+            }
+            if let Some(p) = memchr::memchr(b'\n', window) {
+                buf.extend_from_slice(window.get(..=p).unwrap_or_default());
+                self.input.consume(p + 1);
+                break;
+            }
+            let n = window.len();
+            buf.extend_from_slice(window);
+            self.input.consume(n);
+        }
+        if buf.is_empty() {
             return Ok(false);
         }
         if buf.last() == Some(&b'\n') {
@@ -1074,6 +1093,47 @@ fn what_json(t: &str) -> String {
         _ => {
             let head: String = t.chars().take(40).collect();
             format!("text that is not JSON (`{head}`)")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(input: &[u8], capacity: usize, max_event_bytes: usize) -> Vec<String> {
+        let limits = ReaderLimits {
+            max_event_bytes,
+            ..ReaderLimits::default()
+        };
+        split_events_with_limits(BufReader::with_capacity(capacity, input), limits)
+            .map(|(loc, r)| format!("{loc}: {r:?}"))
+            .collect()
+    }
+
+    /// Lines split across many small reads, near and over the cap, read as with one big
+    /// buffer.
+    #[test]
+    fn lines_across_buffer_boundaries() {
+        let ev = |id: &str, pad: usize| {
+            format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","p":"{}"}}"#,
+                "x".repeat(pad)
+            )
+        };
+        let mut input = String::new();
+        for (i, pad) in [0, 1, 7, 30, 31, 32, 33, 200, 3, 0].into_iter().enumerate() {
+            input.push_str(&ev(&i.to_string(), pad));
+            input.push_str(if i % 2 == 0 { "\n" } else { "\r\n\n" });
+        }
+        input.push_str(&ev("last", 5));
+        let cap = ev("0", 32).len();
+        let want = items(input.as_bytes(), 1 << 16, cap);
+        assert_eq!(want.len(), 11, "{want:#?}");
+        // Over the cap: pads 33 and 200, and pad 32 with its `\r`.
+        assert_eq!(want.iter().filter(|w| w.contains("longer than")).count(), 3);
+        for capacity in [1, 2, 3, 7, 64, 100] {
+            assert_eq!(items(input.as_bytes(), capacity, cap), want, "{capacity}");
         }
     }
 }
