@@ -1,0 +1,348 @@
+//! Timestamps: RFC 3339 parsing into nanoseconds since the Unix epoch, and the few
+//! renderings the incident text needs.
+
+use std::fmt;
+
+/// A point in time: nanoseconds since 1970-01-01T00:00:00Z (UTC).
+///
+/// Alert times are parsed into this ([`Timestamp::parse_rfc3339`]); [`crate::Correlator::close_idle`]
+/// takes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Nanoseconds since the epoch.
+    pub fn from_nanos(ns: i64) -> Timestamp {
+        Timestamp(ns)
+    }
+
+    /// Nanoseconds since the epoch.
+    pub fn as_nanos(self) -> i64 {
+        self.0
+    }
+
+    /// Parse an RFC 3339 date-time: `2026-11-26T10:00:00Z`, `2026-11-26T10:00:00.123456Z`,
+    /// `2026-11-26T12:00:00+02:00`; `t`/`z` and a space separator are accepted too.
+    /// Fractions beyond nanoseconds are truncated. `None` for anything else, including
+    /// out-of-range fields (month 13, hour 24, ...) and years outside 0000 to 9999.
+    pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
+        parse_rfc3339(s.trim()).map(Timestamp)
+    }
+
+    /// RFC 3339 in UTC with milliseconds, as in `palisade.alert/v1` (the same text as
+    /// `palisade_core::rfc3339_utc`, written without the formatting machinery: the
+    /// correlator renders several per alert).
+    pub fn to_rfc3339(self) -> String {
+        rfc3339(self.0)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+/// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Append `v` in decimal, zero-padded to `width` digits.
+fn push_unsigned(out: &mut String, v: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut n = v;
+    let mut i = buf.len();
+    while n > 0 && i > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    for &b in &buf[start..] {
+        out.push(char::from(b));
+    }
+}
+
+/// A number in decimal.
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    push_unsigned(out, n, 1);
+}
+
+/// Write `v` as exactly `N` zero-padded digits (the lowest ones).
+fn put<const N: usize>(buf: &mut [u8], at: usize, v: u64) {
+    let mut v = v;
+    for i in (0..N).rev() {
+        if let Some(b) = buf.get_mut(at + i) {
+            *b = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub(crate) fn rfc3339(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    if !(0..=9999).contains(&year) {
+        return palisade_core::rfc3339_utc(ns);
+    }
+    let rem = secs.rem_euclid(86_400) as u64;
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    put::<4>(&mut b, 0, year as u64);
+    put::<2>(&mut b, 5, month as u64);
+    put::<2>(&mut b, 8, day as u64);
+    put::<2>(&mut b, 11, rem / 3600);
+    put::<2>(&mut b, 14, (rem % 3600) / 60);
+    put::<2>(&mut b, 17, rem % 60);
+    put::<3>(&mut b, 20, millis as u64);
+    std::str::from_utf8(&b)
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
+fn digits(b: &[u8], from: usize, len: usize) -> Option<i64> {
+    let part = b.get(from..from.checked_add(len)?)?;
+    let mut v: i64 = 0;
+    for &c in part {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ => {
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            if leap { 29 } else { 28 }
+        }
+    }
+}
+
+fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let year = digits(b, 0, 4)?;
+    let month = digits(b, 5, 2)?;
+    let day = digits(b, 8, 2)?;
+    let hour = digits(b, 11, 2)?;
+    let minute = digits(b, 14, 2)?;
+    let second = digits(b, 17, 2)?;
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut pos = 19;
+    let mut nanos: i64 = 0;
+    if b.get(pos) == Some(&b'.') {
+        pos += 1;
+        let start = pos;
+        let mut scale: i64 = 100_000_000;
+        while let Some(c) = b.get(pos).filter(|c| c.is_ascii_digit()) {
+            nanos += i64::from(c - b'0') * scale;
+            scale /= 10;
+            pos += 1;
+        }
+        if pos == start {
+            return None;
+        }
+    }
+    let offset_secs = match b.get(pos) {
+        Some(b'Z' | b'z') if pos + 1 == b.len() => 0,
+        Some(sign @ (b'+' | b'-')) if pos + 6 == b.len() && b.get(pos + 3) == Some(&b':') => {
+            let oh = digits(b, pos + 1, 2)?;
+            let om = digits(b, pos + 4, 2)?;
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let off = oh * 3600 + om * 60;
+            if *sign == b'-' { -off } else { off }
+        }
+        _ => return None,
+    };
+    // A leap second is counted as the first instant of the next minute.
+    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+        - offset_secs;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// Append `2026-11-26 10:02:18 UTC`.
+pub(crate) fn push_datetime(out: &mut String, ns: i64) {
+    let s = rfc3339(ns);
+    match (s.get(0..10), s.get(11..19)) {
+        (Some(date), Some(time)) => {
+            out.push_str(date);
+            out.push(' ');
+            out.push_str(time);
+            out.push_str(" UTC");
+        }
+        _ => out.push_str(&s),
+    }
+}
+
+/// Append `10:02:18 UTC` when `ns` falls on the same UTC day as `reference`, else the
+/// full [`push_datetime`].
+pub(crate) fn push_time_near(out: &mut String, ns: i64, reference: i64) {
+    const DAY: i64 = 86_400_000_000_000;
+    if ns.div_euclid(DAY) == reference.div_euclid(DAY) {
+        let s = rfc3339(ns);
+        if let Some(time) = s.get(11..19) {
+            out.push_str(time);
+            out.push_str(" UTC");
+            return;
+        }
+    }
+    push_datetime(out, ns);
+}
+
+#[cfg(test)]
+pub(crate) fn human_datetime(ns: i64) -> String {
+    let mut s = String::new();
+    push_datetime(&mut s, ns);
+    s
+}
+
+#[cfg(test)]
+pub(crate) fn human_time_near(ns: i64, reference: i64) -> String {
+    let mut s = String::new();
+    push_time_near(&mut s, ns, reference);
+    s
+}
+
+/// `3m 42s`, `1h 05m`, `2d 03h`, `0s`.
+pub(crate) fn human_duration(ns: i64) -> String {
+    let secs = ns.max(0) / 1_000_000_000;
+    let (d, h, m, s) = (
+        secs / 86_400,
+        (secs % 86_400) / 3600,
+        (secs % 3600) / 60,
+        secs % 60,
+    );
+    if d > 0 {
+        format!("{d}d {h:02}h")
+    } else if h > 0 {
+        format!("{h}h {m:02}m")
+    } else if m > 0 {
+        format!("{m}m {s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_alert_format_and_offsets() {
+        let t = Timestamp::parse_rfc3339("2026-11-26T10:00:00.123Z").map(|t| t.0);
+        assert_eq!(t, Some(1_795_687_200_123_000_000));
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-11-26T12:00:00.123+02:00"),
+            Timestamp::parse_rfc3339("2026-11-26T10:00:00.123Z")
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-11-26T10:00:00.123456789987Z").map(|t| t.0 % 1000),
+            Some(789)
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("1970-01-01T00:00:00Z"),
+            Some(Timestamp(0))
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("1969-12-31T23:59:59Z"),
+            Some(Timestamp(-1_000_000_000))
+        );
+        let rendered = Timestamp(1_795_687_200_123_000_000).to_rfc3339();
+        assert_eq!(rendered, "2026-11-26T10:00:00.123Z");
+    }
+
+    #[test]
+    fn fast_formatting_matches_palisade_core() {
+        let mut x: u64 = 0x1234_5678;
+        let mut samples = vec![0, -1, 1, i64::MIN, i64::MAX, -6_000_000_000_000_000_000];
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            samples.push(x as i64 >> (x % 8));
+        }
+        for ns in samples {
+            assert_eq!(rfc3339(ns), palisade_core::rfc3339_utc(ns), "{ns}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_times() {
+        for bad in [
+            "",
+            "2026-11-26",
+            "2026-11-26T10:00:00",
+            "2026-13-01T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-11-26T24:00:00Z",
+            "2026-11-26T10:00:00.Z",
+            "2026-11-26T10:00:00Zjunk",
+            "2026-11-26T10:00:00+2:00",
+            "２０２６-11-26T10:00:00Z",
+            "2026-11-26T10:00:00+99:00",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
+        }
+        assert!(Timestamp::parse_rfc3339("2024-02-29T00:00:00Z").is_some());
+    }
+
+    #[test]
+    fn numbers_render() {
+        let mut s = String::new();
+        push_u64(&mut s, u64::MAX);
+        s.push(' ');
+        push_u64(&mut s, 0);
+        assert_eq!(s, "18446744073709551615 0");
+    }
+
+    #[test]
+    fn human_renderings() {
+        assert_eq!(human_duration(222 * 1_000_000_000), "3m 42s");
+        assert_eq!(human_duration(3900 * 1_000_000_000), "1h 05m");
+        assert_eq!(human_duration(-5), "0s");
+        let t = 1_795_687_338_008_000_000;
+        assert_eq!(human_datetime(t), "2026-11-26 10:02:18 UTC");
+        assert_eq!(human_time_near(t, t), "10:02:18 UTC");
+    }
+}
