@@ -5,6 +5,7 @@ mod attack_cmd;
 mod catalogue;
 mod checks_cmd;
 mod detect_cmd;
+mod incidents_cmd;
 mod rules_cmd;
 mod rules_pack;
 mod scan_cmd;
@@ -49,6 +50,8 @@ enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Query the alerts kept in a store (`--store` on scan/detect), or prune old ones.
     Alerts(alerts_cmd::AlertsArgs),
+    /// Join the stored alerts and the latest scan's findings into incidents (attack chains).
+    Incidents(incidents_cmd::IncidentsArgs),
 }
 
 /// `println!` that treats a closed stdout (`palisade checks | head`) as the end of output
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Detect(args) => detect_cmd::run(args),
         Command::Rules(args) => rules_cmd::run(args),
         Command::Alerts(args) => alerts_cmd::run(args),
+        Command::Incidents(args) => incidents_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -111,3 +111,74 @@ fn detect_and_scan_record_into_a_store_that_alerts_queries() {
     let prune = palisade(&["alerts", "--store", db, "--prune-older-than", "1d"]);
     assert_eq!(prune.status.code(), Some(0));
 }
+
+#[test]
+fn incidents_join_the_attack_chain_with_the_findings_that_enabled_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("palisade.db");
+    let db = db.to_str().unwrap();
+    palisade(&[
+        "scan",
+        "examples",
+        "--format",
+        "json",
+        "--output",
+        "/dev/null",
+        "--store",
+        db,
+    ]);
+    palisade(&[
+        "detect",
+        "examples/audit/cryptojacking-attack.jsonl",
+        "--format",
+        "none",
+        "--no-summary",
+        "--store",
+        db,
+    ]);
+    let out = palisade(&["incidents", "--store", db, "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let incidents: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let incidents = incidents.as_array().unwrap();
+    let chain = incidents
+        .iter()
+        .find(|i| {
+            i["techniques"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["technique"] == "T1496.001")
+        })
+        .expect("an incident with the miner");
+    let techniques: Vec<&str> = chain["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["technique"].as_str().unwrap())
+        .collect();
+    for t in [
+        "T1552.007",
+        "T1611",
+        "T1609",
+        "T1053.007",
+        "T1098.006",
+        "T1070",
+    ] {
+        assert!(
+            techniques.contains(&t),
+            "{t} not in the chain {techniques:?}"
+        );
+    }
+    assert!(
+        chain["finding_count"].as_u64().unwrap() > 0,
+        "posture findings joined"
+    );
+    assert!(chain["explanation"].as_str().unwrap().contains("shop/ci"));
+    // The password spray from another address is a separate incident.
+    assert!(incidents.len() >= 2);
+}
