@@ -1,7 +1,6 @@
 //! PAL-K8S-021: AppArmor is explicitly disabled for a container.
 
-use super::util::profiles::{Profile, apparmor};
-use super::util::{Grouped, is_windows};
+use super::util::profiles::{apparmor, report_unconfined};
 use crate::checks::{Check, Reporter, Run};
 use crate::k8s::Workload;
 use palisade_core::{CheckInfo, CheckTarget, Severity};
@@ -60,25 +59,14 @@ spec:
 };
 
 fn run(workload: &Workload<'_>, out: &mut Reporter<'_>) {
-    if is_windows(workload) {
-        return;
-    }
-    let mut unconfined = Grouped::default();
-    for container in workload.containers() {
-        if let Some(setting) = apparmor(workload, &container)
-            && setting.profile == Profile::Unconfined
-        {
-            unconfined.add(setting.cursor, container.label());
-        }
-    }
-    unconfined.report(out, |cursor, who| {
-        let how = if cursor.pointer.contains("/annotations/") {
-            "an AppArmor annotation set to `unconfined`"
-        } else {
-            "appArmorProfile type Unconfined"
-        };
-        format!("{how} disables AppArmor for {who}")
-    });
+    report_unconfined(
+        workload,
+        out,
+        apparmor,
+        "an AppArmor annotation set to `unconfined`",
+        "appArmorProfile type Unconfined",
+        "AppArmor",
+    );
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! PAL-K8S-019: seccomp is explicitly disabled for a container.
 
-use super::util::profiles::{Profile, seccomp};
-use super::util::{Grouped, is_windows};
+use super::util::profiles::{report_unconfined, seccomp};
 use crate::checks::{Check, Reporter, Run};
 use crate::k8s::Workload;
 use palisade_core::{CheckInfo, CheckTarget, Severity};
@@ -64,25 +63,14 @@ spec:
 };
 
 fn run(workload: &Workload<'_>, out: &mut Reporter<'_>) {
-    if is_windows(workload) {
-        return;
-    }
-    let mut unconfined = Grouped::default();
-    for container in workload.containers() {
-        if let Some(setting) = seccomp(workload, &container)
-            && setting.profile == Profile::Unconfined
-        {
-            unconfined.add(setting.cursor, container.label());
-        }
-    }
-    unconfined.report(out, |cursor, who| {
-        let how = if cursor.pointer.contains("/annotations/") {
-            "a legacy seccomp annotation set to `unconfined`"
-        } else {
-            "seccompProfile type Unconfined"
-        };
-        format!("{how} disables seccomp for {who}")
-    });
+    report_unconfined(
+        workload,
+        out,
+        seccomp,
+        "a legacy seccomp annotation set to `unconfined`",
+        "seccompProfile type Unconfined",
+        "seccomp",
+    );
 }
 
 #[cfg(test)]

@@ -101,6 +101,38 @@ pub(crate) fn apparmor<'a>(
         .or_else(|| from_field(&workload.pod_spec, "appArmorProfile"))
 }
 
+/// Report every container whose effective profile (`resolve`) is Unconfined, grouped by the
+/// node that sets it. `annotation` and `field` describe the two spellings in the message;
+/// `mechanism` names what is switched off.
+pub(crate) fn report_unconfined<'a>(
+    workload: &Workload<'a>,
+    out: &mut crate::checks::Reporter<'_>,
+    resolve: fn(&Workload<'a>, &Container<'a>) -> Option<ProfileSetting<'a>>,
+    annotation: &str,
+    field: &str,
+    mechanism: &str,
+) {
+    if super::is_windows(workload) {
+        return;
+    }
+    let mut unconfined = super::Grouped::default();
+    for container in workload.containers() {
+        if let Some(setting) = resolve(workload, &container)
+            && setting.profile == Profile::Unconfined
+        {
+            unconfined.add(setting.cursor, container.label());
+        }
+    }
+    unconfined.report(out, |cursor, who| {
+        let how = if cursor.pointer.contains("/annotations/") {
+            annotation
+        } else {
+            field
+        };
+        format!("{how} disables {mechanism} for {who}")
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
