@@ -4,6 +4,7 @@ mod alerts_cmd;
 mod attack_cmd;
 mod catalogue;
 mod checks_cmd;
+mod coverage_cmd;
 mod detect_cmd;
 mod incidents_cmd;
 mod rules_cmd;
@@ -52,6 +53,8 @@ enum Command {
     Alerts(alerts_cmd::AlertsArgs),
     /// Join the stored alerts and the latest scan's findings into incidents (attack chains).
     Incidents(incidents_cmd::IncidentsArgs),
+    /// What Palisade covers of the ATT&CK for Containers matrix: claimed, deployed, validated.
+    Coverage(coverage_cmd::CoverageArgs),
 }
 
 /// `println!` that treats a closed stdout (`palisade checks | head`) as the end of output
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => rules_cmd::run(args),
         Command::Alerts(args) => alerts_cmd::run(args),
         Command::Incidents(args) => incidents_cmd::run(args),
+        Command::Coverage(args) => coverage_cmd::run(args),
     };
     match result {
         Ok(code) => code,

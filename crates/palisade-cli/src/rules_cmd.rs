@@ -190,6 +190,74 @@ fn read_cases(path: &Path, cases: &mut Vec<Case>, problems: &mut Vec<String>) ->
     Ok(())
 }
 
+/// Feed a case's events to a fresh engine (thresholds and de-duplication start empty).
+/// Returns how often the case's rule fired and, per event, the fields its condition read.
+fn run_case(
+    loaded: &palisade_rules::Loaded,
+    table: &K8sAuditFields,
+    case: &Case,
+) -> (usize, Vec<String>) {
+    let (mut engine, _) = Engine::new(loaded, table, &EngineOptions::default());
+    let mut fired = 0usize;
+    let mut explanation = Vec::new();
+    for (i, json) in case.events.iter().enumerate() {
+        match AuditEvent::parse(json) {
+            Ok(event) => {
+                engine.process(&event, |alert| {
+                    if alert.rule.name == case.rule {
+                        fired += 1;
+                    }
+                });
+                let fields = engine.explain(&case.rule, &event);
+                explanation.push(format!(
+                    "      event {}: {}",
+                    i + 1,
+                    fields
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+            }
+            Err(e) => explanation.push(format!(
+                "      event {}: not an audit event: {}",
+                i + 1,
+                e.message()
+            )),
+        }
+    }
+    (fired, explanation)
+}
+
+/// Rules of the built-in pack (from its directory in the source tree, where its tests are)
+/// whose every test case passes, and the rules of the pack.
+pub fn validated_builtin_rules()
+-> Result<(palisade_rules::Loaded, std::collections::BTreeSet<String>)> {
+    let texts = rules_pack::read_paths(&[default_pack_dir()])?;
+    let loaded = rules_pack::load(&texts);
+    let mut cases = Vec::new();
+    let mut problems = Vec::new();
+    for t in &texts {
+        if let Some(file) = &t.file
+            && let Some(tests) = tests_file_for(file)
+        {
+            read_cases(&tests, &mut cases, &mut problems)?;
+        }
+    }
+    let table = K8sAuditFields;
+    let mut failed: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut tested: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for case in &cases {
+        tested.insert(case.rule.clone());
+        let (fired, _) = run_case(&loaded, &table, case);
+        if (fired > 0) != case.expect_match {
+            failed.insert(case.rule.clone());
+        }
+    }
+    let validated = tested.difference(&failed).cloned().collect();
+    Ok((loaded, validated))
+}
+
 fn test(args: TestArgs) -> Result<ExitCode> {
     let paths = if args.paths.is_empty() {
         vec![default_pack_dir()]
@@ -234,36 +302,7 @@ fn test(args: TestArgs) -> Result<ExitCode> {
             crate::outln!("FAIL {}: no rule named `{}`", case.at, case.rule);
             continue;
         }
-        // Fresh state per case: thresholds and de-duplication start empty.
-        let (mut engine, _) = Engine::new(&loaded, &table, &EngineOptions::default());
-        let mut fired = 0usize;
-        let mut explanation = Vec::new();
-        for (i, json) in case.events.iter().enumerate() {
-            match AuditEvent::parse(json) {
-                Ok(event) => {
-                    engine.process(&event, |alert| {
-                        if alert.rule.name == case.rule {
-                            fired += 1;
-                        }
-                    });
-                    let fields = engine.explain(&case.rule, &event);
-                    explanation.push(format!(
-                        "      event {}: {}",
-                        i + 1,
-                        fields
-                            .iter()
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    ));
-                }
-                Err(e) => explanation.push(format!(
-                    "      event {}: not an audit event: {}",
-                    i + 1,
-                    e.message()
-                )),
-            }
-        }
+        let (fired, explanation) = run_case(&loaded, &table, case);
         let ok = (fired > 0) == case.expect_match;
         let expectation = if case.expect_match {
             "should fire"

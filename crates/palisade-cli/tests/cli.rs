@@ -287,3 +287,35 @@ fn attack_version_19_translates_tactics() {
         "{tactics:?}"
     );
 }
+
+#[test]
+fn coverage_reports_three_levels_and_the_gaps() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = palisade(&["coverage"], &root, None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("Containers techniques claimed"))
+        .expect("summary line");
+    let claimed: usize = line.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(claimed >= 25, "{line}");
+    assert!(text.contains("Gaps (no check or rule at all):"));
+    // Escape to Host is claimed, deployed and validated by several checks and rules.
+    let t1611 = text.lines().find(|l| l.starts_with("T1611 ")).unwrap();
+    let counts: Vec<usize> = t1611
+        .split_whitespace()
+        .rev()
+        .take(3)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(counts.iter().all(|&n| n >= 5), "{t1611}");
+    let layer = palisade(
+        &["coverage", "--format", "navigator", "--level", "validated"],
+        &root,
+        None,
+    );
+    let v: Value = serde_json::from_slice(&layer.stdout).unwrap();
+    assert_eq!(v["versions"]["layer"], "4.5");
+    assert!(v["techniques"].as_array().unwrap().len() >= 25);
+}

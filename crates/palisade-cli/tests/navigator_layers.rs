@@ -44,6 +44,28 @@ fn scan_layers_load_in_mitreattack_python() {
         assert_eq!(status.code(), Some(1), "examples have findings");
         layers.push(path);
     }
+    for (name, args) in [
+        ("coverage.json", vec!["coverage", "--format", "navigator"]),
+        (
+            "observed.json",
+            vec![
+                "detect",
+                "examples/audit/cryptojacking-attack.jsonl",
+                "--format",
+                "navigator",
+                "--no-summary",
+            ],
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_palisade"))
+            .args(&args)
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, &out.stdout).unwrap();
+        layers.push(path);
+    }
     let output = Command::new(python)
         .arg(root.join("tests/navigator/validate_layers.py"))
         .arg("--strict")
@@ -57,5 +79,5 @@ fn scan_layers_load_in_mitreattack_python() {
         output.status.success(),
         "mitreattack-python rejected a layer:\n{stdout}\n{stderr}"
     );
-    assert_eq!(stdout.matches("OK ").count(), 2, "{stdout}");
+    assert_eq!(stdout.matches("OK ").count(), 4, "{stdout}");
 }
