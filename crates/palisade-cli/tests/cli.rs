@@ -319,3 +319,13 @@ fn coverage_reports_three_levels_and_the_gaps() {
     assert_eq!(v["versions"]["layer"], "4.5");
     assert!(v["techniques"].as_array().unwrap().len() >= 25);
 }
+
+#[test]
+fn navigator_output_of_the_examples_is_stable() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = palisade(&["scan", "examples", "--format", "navigator"], &root, None);
+    insta::assert_snapshot!(
+        "scan_examples_navigator",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
