@@ -4,6 +4,7 @@
 
 mod attack;
 mod docs;
+mod ebpf;
 mod gen_audit;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ enum Command {
     Attack(attack::AttackArgs),
     /// Regenerate docs/checks.md from the checks' metadata (`--check` verifies it is current).
     Docs(docs::DocsArgs),
+    /// Rebuild the sensor's eBPF object with clang (`--check` verifies the committed one).
+    Ebpf(ebpf::EbpfArgs),
     /// Generate a synthetic Kubernetes audit log for the detection benchmark.
     GenAudit(gen_audit::GenAuditArgs),
 }
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Attack(args) => attack::run(&args),
         Command::Docs(args) => docs::run(&args),
         Command::GenAudit(args) => gen_audit::run(&args),
+        Command::Ebpf(args) => ebpf::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

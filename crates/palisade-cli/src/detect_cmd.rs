@@ -30,6 +30,18 @@ pub enum DetectFormat {
     None,
 }
 
+/// `--source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceChoice {
+    /// A runtime recording when the first input starts with its header, else audit.
+    Auto,
+    /// Kubernetes audit events.
+    #[value(name = "k8s_audit", alias = "audit")]
+    K8sAudit,
+    /// Runtime events recorded by `palisade watch --record`.
+    Runtime,
+}
+
 /// `--rule-matching`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Matching {
@@ -39,24 +51,30 @@ pub enum Matching {
     First,
 }
 
-/// Replay Kubernetes audit logs through the detection rules.
+/// Replay Kubernetes audit logs, or runtime recordings, through the detection rules.
 ///
-/// Inputs are audit.k8s.io/v1 Event JSON lines (the API server's log backend), EventList
+/// Kubernetes audit inputs are audit.k8s.io/v1 Event JSON lines (the API server's log backend), EventList
 /// documents (the webhook backend's batches), JSON arrays of events, gzip-compressed rotated
 /// files, GKE / EKS / AKS log exports, directories of those, or `-` for stdin. A malformed
 /// line is reported with its file and line number, counted, and skipped; everything else is
-/// processed. Exit code: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage
+/// processed. Runtime inputs are recordings of `palisade watch --record FILE`
+/// (palisade.runtime/v1): they replay through the built-in runtime pack and syscall rules.
+/// `--source auto` tells the two apart by the recording's header line. Exit code: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage
 /// error, unreadable input, malformed events or rules that failed to load.
 #[derive(Debug, Args)]
 pub struct DetectArgs {
-    /// Audit log files or directories; `-` for stdin.
+    /// Audit log files or directories, or runtime recordings; `-` for stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+    /// What the inputs are: Kubernetes audit logs, runtime recordings, or decided by
+    /// looking at the first input.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub source: SourceChoice,
     /// Extra rules files or directories (Falco format), loaded after the built-in pack, so
     /// they can override or append to its macros, lists and rules. Repeatable.
     #[arg(long = "rules", value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
-    /// Do not load the built-in Kubernetes audit rule pack.
+    /// Do not load the built-in rule pack of the source (Kubernetes audit or runtime).
     #[arg(long)]
     pub no_builtin: bool,
     /// Fire every matching rule, or only the first in load order.
@@ -120,7 +138,7 @@ impl InputStats {
 }
 
 /// Files to read for the inputs (directories: every regular file below, sorted).
-fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for input in inputs {
         if input.as_os_str() == "-" || !input.is_dir() {
@@ -270,15 +288,15 @@ fn falco_priority(p: Priority) -> &'static str {
     }
 }
 
-fn falco_json(record: &AlertRecord, alert: &Alert<'_>) -> String {
+fn falco_json(record: &AlertRecord, priority: Priority, tags: &[String], hostname: &str) -> String {
     let value = serde_json::json!({
-        "hostname": "palisade",
-        "output": format!("{}: {} {}", record.time, falco_priority(alert.rule.priority), record.output),
+        "hostname": hostname,
+        "output": format!("{}: {} {}", record.time, falco_priority(priority), record.output),
         "output_fields": record.fields,
-        "priority": falco_priority(alert.rule.priority),
+        "priority": falco_priority(priority),
         "rule": record.rule,
         "source": record.source,
-        "tags": alert.rule.tags,
+        "tags": tags,
         "time": record.time,
     });
     value.to_string()
@@ -322,15 +340,31 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-pub fn run(args: DetectArgs) -> Result<ExitCode> {
-    let catalogue = args.attack.catalogue()?;
-    let mut texts = if args.no_builtin {
+/// Load the built-in pack (unless `no_builtin`) and the `extra` rules files, printing
+/// every error diagnostic on stderr. Returns the rules and the number of errors. With
+/// `require_rules`, having no rules at all is an error.
+pub fn load_rules(
+    extra: &[PathBuf],
+    no_builtin: bool,
+    require_rules: bool,
+) -> Result<(palisade_rules::Loaded, usize)> {
+    load_pack_rules("k8s_audit", extra, no_builtin, require_rules)
+}
+
+/// [`load_rules`] for the built-in pack `pack` (`k8s_audit`, `runtime`).
+pub fn load_pack_rules(
+    pack: &str,
+    extra: &[PathBuf],
+    no_builtin: bool,
+    require_rules: bool,
+) -> Result<(palisade_rules::Loaded, usize)> {
+    let mut texts = if no_builtin {
         Vec::new()
     } else {
-        rules_pack::builtin("k8s_audit")
+        rules_pack::builtin(pack)
     };
-    texts.extend(rules_pack::read_paths(&args.rules)?);
-    if texts.is_empty() && args.format != DetectFormat::None {
+    texts.extend(rules_pack::read_paths(extra)?);
+    if texts.is_empty() && require_rules {
         bail!("no rules: --no-builtin was given and no --rules file");
     }
     let loaded = rules_pack::load(&texts);
@@ -341,58 +375,50 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
             eprintln!("{d}");
         }
     }
-    let table = K8sAuditFields;
-    let options = EngineOptions {
-        matching: match args.rule_matching {
-            Matching::All => RuleMatching::All,
-            Matching::First => RuleMatching::First,
-        },
-        min_priority: args.min_priority,
-    };
-    let (mut engine, skipped) = Engine::new(&loaded, &table, &options);
+    Ok((loaded, rule_errors))
+}
+
+/// Compile the audit rules of `loaded`, printing the rules that cannot run. Returns the
+/// engine and the number of rules skipped with an error.
+pub fn audit_engine<'t>(
+    loaded: &palisade_rules::Loaded,
+    table: &'t K8sAuditFields,
+    options: &EngineOptions,
+) -> (Engine<'t>, usize) {
+    source_engine(loaded, table, options)
+}
+
+/// Compile the rules of `loaded` for `table`'s source, printing the rules that cannot run.
+pub fn source_engine<'t>(
+    loaded: &palisade_rules::Loaded,
+    table: &'t dyn FieldTable,
+    options: &EngineOptions,
+) -> (Engine<'t>, usize) {
+    let (engine, skipped) = Engine::new(loaded, table, options);
+    let mut errors = 0;
     for s in skipped.iter().filter(|s| s.error) {
-        rule_errors += 1;
+        errors += 1;
         eprintln!(
             "{}:{}:{}: error: rule `{}` skipped: {}",
             s.path, s.line, s.column, s.rule, s.reason
         );
     }
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    let width = width(args.width);
-    let color = use_color(args.color, args.output.is_some());
-    let mut stats = InputStats::default();
-    let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
-    let mut by_technique: BTreeMap<String, u64> = BTreeMap::new();
-    let mut failing = false;
-    let mut write_error = None;
-    let mut store = match &args.store {
-        Some(path) => Some(crate::alerts_cmd::AlertSink::open(
-            path,
-            &catalogue.version,
-        )?),
-        None => None,
-    };
-    let files = input_files(&args.inputs)?;
-    // A spinner with the event count on long replays, only when stderr is a terminal.
-    let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !args.no_summary {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {msg} {pos} events ({per_sec}) {elapsed}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    for file in &files {
+    (engine, errors)
+}
+
+/// Replay the audit events of `files` through `engine`, counting what was read, parsed and
+/// skipped in `stats`, and handing every alert with its event to `on_alert`. With
+/// `parse_only` and an engine without rules, events are parsed but not evaluated (for
+/// measuring).
+pub fn replay_audit(
+    files: &[PathBuf],
+    engine: &mut Engine<'_>,
+    stats: &mut InputStats,
+    progress: &indicatif::ProgressBar,
+    parse_only: bool,
+    mut on_alert: impl FnMut(Alert<'_>, &AuditEvent<'_>),
+) {
+    for file in files {
         progress.set_message(file.display().to_string());
         let shown = file.display().to_string();
         let reader = match open_input(file) {
@@ -425,108 +451,446 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
                 }
             };
             stats.parsed += 1;
-            if args.format == DetectFormat::None && engine.rules().next().is_none() {
+            if parse_only && engine.rules().next().is_none() {
                 continue;
             }
-            engine.process(&event, |alert| {
-                let record = alert_record(&alert, &event, &table, catalogue);
-                if let Some(sink) = store.as_mut() {
-                    sink.push(record.clone());
-                }
-                *by_rule.entry(record.rule.clone()).or_default() += 1;
-                for t in &record.techniques {
-                    *by_technique.entry(t.clone()).or_default() += 1;
-                }
-                if alert.rule.priority <= args.fail_on {
-                    failing = true;
-                }
-                let line = match args.format {
-                    DetectFormat::Jsonl => serde_json::to_string(&record).unwrap_or_default(),
-                    DetectFormat::Falco => falco_json(&record, &alert),
-                    DetectFormat::Table => table_row(&record, width),
-                    DetectFormat::Navigator | DetectFormat::None => return,
-                };
-                if let Err(e) = writeln!(out, "{line}")
-                    && write_error.is_none()
-                {
-                    write_error = Some(e);
-                }
-            });
+            engine.process(&event, |alert| on_alert(alert, &event));
         }
     }
     progress.finish_and_clear();
-    if let Some(sink) = store.take() {
-        sink.finish()?;
+}
+/// Where alerts go: the output format on stdout or a file, the store, and the counts the
+/// summary reports. Shared by `detect` (replays) and `watch` (live).
+pub struct AlertWriter<'c> {
+    format: DetectFormat,
+    out: Box<dyn Write>,
+    store: Option<crate::alerts_cmd::AlertSink>,
+    width: usize,
+    fail_on: Priority,
+    flush_each: bool,
+    hostname: String,
+    catalogue: &'c palisade_attack::Catalogue,
+    write_error: Option<std::io::Error>,
+    /// Alerts per rule.
+    pub by_rule: BTreeMap<String, u64>,
+    /// Alerts per technique.
+    pub by_technique: BTreeMap<String, u64>,
+    /// An alert at or above `--fail-on` was raised.
+    pub failing: bool,
+}
+
+impl<'c> AlertWriter<'c> {
+    /// Open the output file (or stdout) and the store.
+    pub fn open(
+        format: DetectFormat,
+        output: Option<&Path>,
+        store: Option<&Path>,
+        width: usize,
+        fail_on: Priority,
+        catalogue: &'c palisade_attack::Catalogue,
+    ) -> Result<Self> {
+        let out: Box<dyn Write> = match output {
+            Some(path) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        };
+        let store = match store {
+            Some(path) => Some(crate::alerts_cmd::AlertSink::open(
+                path,
+                &catalogue.version,
+            )?),
+            None => None,
+        };
+        Ok(AlertWriter {
+            format,
+            out,
+            store,
+            width,
+            fail_on,
+            flush_each: false,
+            hostname: "palisade".into(),
+            catalogue,
+            write_error: None,
+            by_rule: BTreeMap::new(),
+            by_technique: BTreeMap::new(),
+            failing: false,
+        })
     }
-    if args.format == DetectFormat::Navigator {
-        let mut builder =
-            LayerBuilder::new("Palisade observed techniques", catalogue).description(format!(
-                "Techniques shown by {} alerts over {} audit events",
-                by_rule.values().sum::<u64>(),
-                stats.parsed
-            ));
-        let max = by_technique.values().copied().max().unwrap_or(1) as f64;
-        for (technique, n) in &by_technique {
-            let score = (100.0 * (*n as f64) / max).round();
-            let _ = builder.add(
-                technique,
-                None,
-                score,
-                &format!("{n} alerts"),
-                vec![("alerts".into(), n.to_string())],
-            );
+
+    /// Flush after every alert (live output).
+    pub fn flush_each(mut self, yes: bool) -> Self {
+        self.flush_each = yes;
+        self
+    }
+
+    /// Host name for Falco-format output.
+    pub fn hostname(mut self, name: &str) -> Self {
+        if !name.is_empty() {
+            self.hostname = name.to_owned();
         }
-        writeln!(out, "{}", builder.build().to_json_pretty())?;
+        self
     }
-    out.flush().ok();
-    drop(out);
-    if let Some(e) = write_error
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e).context("cannot write alerts");
+
+    /// Total alerts written.
+    pub fn alerts(&self) -> u64 {
+        self.by_rule.values().sum()
     }
-    let engine_stats = engine.stats();
-    if !args.no_summary {
+
+    /// Write one alert.
+    pub fn emit(&mut self, record: AlertRecord, alert: &Alert<'_>) {
+        let tags = alert.rule.tags.clone();
+        self.write(record, alert.rule.priority, &tags);
+    }
+
+    /// Write an alert that no rule raised (the sensor's own reports).
+    pub fn emit_record(&mut self, record: AlertRecord, priority: Priority) {
+        self.write(record, priority, &[]);
+    }
+
+    fn write(&mut self, record: AlertRecord, priority: Priority, tags: &[String]) {
+        *self.by_rule.entry(record.rule.clone()).or_default() += 1;
+        for t in &record.techniques {
+            *self.by_technique.entry(t.clone()).or_default() += 1;
+        }
+        if priority <= self.fail_on {
+            self.failing = true;
+        }
+        let line = match self.format {
+            DetectFormat::Jsonl => serde_json::to_string(&record).unwrap_or_default(),
+            DetectFormat::Falco => falco_json(&record, priority, tags, &self.hostname),
+            DetectFormat::Table => table_row(&record, self.width),
+            DetectFormat::Navigator | DetectFormat::None => String::new(),
+        };
+        if let Some(sink) = self.store.as_mut() {
+            sink.push(record);
+        }
+        if line.is_empty() {
+            return;
+        }
+        let mut result = writeln!(self.out, "{line}");
+        if self.flush_each && result.is_ok() {
+            result = self.out.flush();
+        }
+        if let Err(e) = result
+            && self.write_error.is_none()
+        {
+            self.write_error = Some(e);
+        }
+    }
+
+    /// Write the Navigator layer (for that format), flush, close the store.
+    pub fn finish(mut self, what: &str) -> Result<()> {
+        if let Some(sink) = self.store.take() {
+            sink.finish()?;
+        }
+        if self.format == DetectFormat::Navigator {
+            let mut builder =
+                LayerBuilder::new("Palisade observed techniques", self.catalogue).description(
+                    format!("Techniques shown by {} alerts over {what}", self.alerts()),
+                );
+            let max = self.by_technique.values().copied().max().unwrap_or(1) as f64;
+            for (technique, n) in &self.by_technique {
+                let score = (100.0 * (*n as f64) / max).round();
+                let _ = builder.add(
+                    technique,
+                    None,
+                    score,
+                    &format!("{n} alerts"),
+                    vec![("alerts".into(), n.to_string())],
+                );
+            }
+            writeln!(self.out, "{}", builder.build().to_json_pretty())?;
+        }
+        self.out.flush().ok();
+        if let Some(e) = self.write_error.take()
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(e).context("cannot write alerts");
+        }
+        Ok(())
+    }
+
+    /// The per-technique and per-rule part of the summary.
+    pub fn summary_counts(&self) -> String {
         let mut summary = String::new();
-        summary.push_str(&format!(
-            "\nSummary: {} events read, {} parsed, {} skipped; {} rules run; {} alerts ({} duplicates across audit stages suppressed)\n",
-            stats.read,
-            stats.parsed,
-            stats.skipped.values().sum::<u64>(),
-            engine.rules().count(),
-            engine_stats.alerts,
-            engine_stats.deduplicated
-        ));
-        for (reason, n) in &stats.skipped {
-            summary.push_str(&format!("  skipped {n}: {reason}\n"));
-        }
-        for p in &stats.problems {
-            summary.push_str(&format!("    {p}\n"));
-        }
-        if !by_technique.is_empty() {
+        if !self.by_technique.is_empty() {
             summary.push_str("  by technique:\n");
-            for (t, n) in &by_technique {
-                let name = catalogue
+            for (t, n) in &self.by_technique {
+                let name = self
+                    .catalogue
                     .resolve(t)
                     .map(|x| x.name.clone())
                     .unwrap_or_default();
                 summary.push_str(&format!("    {t:<10} {n:>7}  {name}\n"));
             }
             summary.push_str("  by rule:\n");
-            for (r, n) in &by_rule {
+            for (r, n) in &self.by_rule {
                 summary.push_str(&format!("    {n:>7}  {r}\n"));
             }
         }
-        if args.format == DetectFormat::Table && args.output.is_none() {
-            let styled = if color {
-                format!("\x1b[1m{summary}\x1b[0m")
-            } else {
-                summary
-            };
-            let _ = std::io::stdout().write_all(styled.as_bytes());
+        summary
+    }
+}
+
+/// The `palisade.alert/v1` record of an alert on a runtime event: the workload is the
+/// container (and its pod), the actor the pod's service account when known.
+pub fn runtime_alert_record(
+    alert: &Alert<'_>,
+    event: &palisade_runtime::RuntimeEvent,
+    catalogue: &palisade_attack::Catalogue,
+) -> AlertRecord {
+    let (techniques, tactics) = attack_of(&alert.rule.tags, catalogue);
+    let container = event.container.as_ref();
+    let pod = container.and_then(|c| c.pod.as_ref());
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let user = pod.and_then(|p| {
+        p.service_account
+            .as_ref()
+            .map(|sa| format!("system:serviceaccount:{}:{sa}", p.namespace))
+    });
+    AlertRecord {
+        schema: ALERT_SCHEMA.to_owned(),
+        time: rfc3339_utc(alert.time_ns),
+        rule: alert.rule.name.clone(),
+        priority: alert.rule.priority.as_str().to_owned(),
+        techniques,
+        tactics,
+        source: "runtime".to_owned(),
+        output: alert.output.clone(),
+        workload: AlertWorkload {
+            cluster: None,
+            namespace: pod.and_then(|p| non_empty(&p.namespace)),
+            pod: pod.and_then(|p| non_empty(&p.name)),
+            container: container.and_then(|c| c.name.clone()),
+            image: container.and_then(|c| c.image.clone()),
+            service_account: pod.and_then(|p| p.service_account.clone()),
+            node: non_empty(&event.hostname),
+            container_id: container.map(|c| c.id.clone()),
+        },
+        actor: AlertActor {
+            user,
+            groups: Vec::new(),
+            source_ips: Vec::new(),
+        },
+        event_id: Some(if event.hostname.is_empty() {
+            format!("runtime:{}", event.num)
         } else {
-            eprint!("{summary}");
+            format!("runtime:{}:{}", event.hostname, event.num)
+        }),
+        fields: alert.fields.iter().cloned().collect(),
+    }
+}
+
+/// Is the first input a runtime recording?
+fn looks_like_recording(path: &Path) -> bool {
+    if path.as_os_str() == "-" {
+        return false;
+    }
+    let Ok(mut reader) = open_input(path) else {
+        return false;
+    };
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap_or(0) > 0 {
+        if !line.trim().is_empty() {
+            return line.contains(palisade_runtime::RECORDING_SCHEMA);
         }
+        line.clear();
+    }
+    false
+}
+
+/// Replay runtime recordings through `engine`.
+pub fn replay_runtime(
+    files: &[PathBuf],
+    engine: &mut Engine<'_>,
+    stats: &mut InputStats,
+    progress: &indicatif::ProgressBar,
+    mut on_alert: impl FnMut(Alert<'_>, &palisade_runtime::RuntimeEvent),
+) {
+    use palisade_runtime::recording::{RecordingLine, parse_line};
+    for file in files {
+        progress.set_message(file.display().to_string());
+        let shown = file.display().to_string();
+        let reader = match open_input(file) {
+            Ok(r) => r,
+            Err(e) => {
+                stats.skip("unreadable input", format!("{shown}: {e:#}"));
+                continue;
+            }
+        };
+        for (index, line) in reader.split(b'\n').enumerate() {
+            let line_no = index + 1;
+            let line = match line {
+                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(e) => {
+                    stats.skip("unreadable input", format!("{shown}:{line_no}: {e}"));
+                    break;
+                }
+            };
+            match parse_line(&line, line_no) {
+                Ok(RecordingLine::Blank | RecordingLine::Header(_)) => {}
+                Ok(RecordingLine::Event(event)) => {
+                    stats.read += 1;
+                    stats.parsed += 1;
+                    if stats.read.is_multiple_of(4096) {
+                        progress.set_position(stats.read);
+                    }
+                    engine.process(event.as_ref(), |alert| on_alert(alert, &event));
+                }
+                Err(p) => {
+                    stats.read += 1;
+                    stats.skip(
+                        "not a runtime event",
+                        format!("{shown}:{}:{}: {}", p.line, p.column, p.message),
+                    );
+                }
+            }
+        }
+    }
+    progress.finish_and_clear();
+}
+
+fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
+    // A spinner with the event count on long replays, only when stderr is a terminal.
+    if enabled && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} {pos} events ({per_sec}) {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// Print the summary on stdout (table to a terminal) or stderr.
+pub fn print_summary(summary: &str, to_stdout: bool, color: bool) {
+    if to_stdout {
+        let styled = if color {
+            format!("\x1b[1m{summary}\x1b[0m")
+        } else {
+            summary.to_owned()
+        };
+        let _ = std::io::stdout().write_all(styled.as_bytes());
+    } else {
+        eprint!("{summary}");
+    }
+}
+
+pub fn run(args: DetectArgs) -> Result<ExitCode> {
+    let catalogue = args.attack.catalogue()?;
+    let files = input_files(&args.inputs)?;
+    let runtime = match args.source {
+        SourceChoice::Runtime => true,
+        SourceChoice::K8sAudit => false,
+        SourceChoice::Auto => files.first().is_some_and(|f| looks_like_recording(f)),
+    };
+    let pack = if runtime { "runtime" } else { "k8s_audit" };
+    let (loaded, mut rule_errors) = load_pack_rules(
+        pack,
+        &args.rules,
+        args.no_builtin,
+        args.format != DetectFormat::None,
+    )?;
+    let audit_table = K8sAuditFields;
+    let runtime_table = palisade_runtime::RuntimeFields;
+    let table: &dyn FieldTable = if runtime {
+        &runtime_table
+    } else {
+        &audit_table
+    };
+    let options = EngineOptions {
+        matching: match args.rule_matching {
+            Matching::All => RuleMatching::All,
+            Matching::First => RuleMatching::First,
+        },
+        min_priority: args.min_priority,
+    };
+    let (mut engine, skipped_errors) = source_engine(&loaded, table, &options);
+    rule_errors += skipped_errors;
+    let color = use_color(args.color, args.output.is_some());
+    let mut writer = AlertWriter::open(
+        args.format,
+        args.output.as_deref(),
+        args.store.as_deref(),
+        width(args.width),
+        args.fail_on,
+        catalogue,
+    )?;
+    let mut stats = InputStats::default();
+    let progress = progress_bar(!args.no_summary);
+    if runtime {
+        replay_runtime(
+            &files,
+            &mut engine,
+            &mut stats,
+            &progress,
+            |alert, event| {
+                let record = runtime_alert_record(&alert, event, catalogue);
+                writer.emit(record, &alert);
+            },
+        );
+    } else {
+        replay_audit(
+            &files,
+            &mut engine,
+            &mut stats,
+            &progress,
+            args.format == DetectFormat::None,
+            |alert, event| {
+                let record = alert_record(&alert, event, &audit_table, catalogue);
+                writer.emit(record, &alert);
+            },
+        );
+    }
+    let counts = writer.summary_counts();
+    let failing = writer.failing;
+    let what = if runtime {
+        format!("{} runtime events", stats.parsed)
+    } else {
+        format!("{} audit events", stats.parsed)
+    };
+    writer.finish(&what)?;
+    let engine_stats = engine.stats();
+    if !args.no_summary {
+        let mut summary = String::new();
+        if runtime {
+            summary.push_str(&format!(
+                "\nSummary: {} runtime events read, {} parsed, {} skipped; {} rules run; {} alerts\n",
+                stats.read,
+                stats.parsed,
+                stats.skipped.values().sum::<u64>(),
+                engine.rules().count(),
+                engine_stats.alerts,
+            ));
+        } else {
+            summary.push_str(&format!(
+                "\nSummary: {} events read, {} parsed, {} skipped; {} rules run; {} alerts ({} duplicates across audit stages suppressed)\n",
+                stats.read,
+                stats.parsed,
+                stats.skipped.values().sum::<u64>(),
+                engine.rules().count(),
+                engine_stats.alerts,
+                engine_stats.deduplicated
+            ));
+        }
+        for (reason, n) in &stats.skipped {
+            summary.push_str(&format!("  skipped {n}: {reason}\n"));
+        }
+        for p in &stats.problems {
+            summary.push_str(&format!("    {p}\n"));
+        }
+        summary.push_str(&counts);
+        print_summary(
+            &summary,
+            args.format == DetectFormat::Table && args.output.is_none(),
+            color,
+        );
     }
     let input_problems = stats.skipped.values().sum::<u64>() > 0;
     Ok(if input_problems || rule_errors > 0 {

@@ -12,6 +12,7 @@ mod rules_pack;
 mod scan_cmd;
 mod term;
 mod walk;
+mod watch_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -47,6 +48,8 @@ enum Command {
     Checks(checks_cmd::ChecksArgs),
     /// Replay Kubernetes audit logs through the detection rules.
     Detect(detect_cmd::DetectArgs),
+    /// Watch this machine's containers live with the eBPF sensor and the runtime rules.
+    Watch(watch_cmd::WatchArgs),
     /// Lint rules files, or run their test events.
     Rules(rules_cmd::RulesArgs),
     /// Query the alerts kept in a store (`--store` on scan/detect), or prune old ones.
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Attack(args) => attack_cmd::run(args),
         Command::Checks(args) => checks_cmd::run(args),
         Command::Detect(args) => detect_cmd::run(args),
+        Command::Watch(args) => watch_cmd::run(args),
         Command::Rules(args) => rules_cmd::run(args),
         Command::Alerts(args) => alerts_cmd::run(args),
         Command::Incidents(args) => incidents_cmd::run(args),

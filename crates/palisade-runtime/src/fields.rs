@@ -1,0 +1,648 @@
+//! The `syscall` field table: the Falco syscall fields runtime events can provide, so
+//! Falco-style rules (`source: syscall`, the default source) run on Palisade's sensor.
+//!
+//! Differences from Falco, on purpose or by what the sensor sees:
+//! * `evt.dir` is `<` for every event: the sensor reports one record per call (connect,
+//!   setns, mount, ptrace and the id changes are taken at entry, as attempts; exec, open,
+//!   accept at exit, with their result).
+//! * `proc.name` of an image exec'd through `/proc/self/exe` or `/dev/fd/N` (BusyBox
+//!   applets, runc) is argv[0]'s base name, not the kernel's `exe`.
+//! * `proc.aname` / `proc.aexepath` without an index are lists of every ancestor: use
+//!   `intersects` for "any ancestor is one of" (Falco's `in` on these fields means the
+//!   same; in Palisade `in` on a list means "all of").
+//! * Fields the sensor cannot fill (`proc.tty`, `proc.cwd`, `fd.l4proto`,
+//!   `proc.is_exe_upper_layer`, `container.start_ts`, …) are unknown: a rule using one is
+//!   skipped at load with the rule and field named.
+
+use crate::event::RuntimeEvent;
+use crate::names::result_name;
+use palisade_engine::field::{Event, FieldArg, FieldInfo, FieldTable, FieldValue, ResolvedField};
+use std::borrow::Cow;
+
+/// The source name rules use (`source: syscall`, Falco's default).
+pub const SOURCE: &str = "syscall";
+
+/// Field table of runtime events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RuntimeFields;
+
+const fn f(name: &'static str, desc: &'static str) -> FieldInfo {
+    FieldInfo {
+        name,
+        list: false,
+        arg_required: None,
+        arg_index: false,
+        desc,
+    }
+}
+
+const fn keyed(name: &'static str, desc: &'static str) -> FieldInfo {
+    FieldInfo {
+        name,
+        list: false,
+        arg_required: Some(true),
+        arg_index: false,
+        desc,
+    }
+}
+
+const fn ancestor(name: &'static str, desc: &'static str) -> FieldInfo {
+    FieldInfo {
+        name,
+        list: true,
+        arg_required: Some(false),
+        arg_index: true,
+        desc,
+    }
+}
+
+/// Every field, in id order.
+pub static FIELDS: &[FieldInfo] = &[
+    f(
+        "evt.type",
+        "System call name: execve, clone, procexit, connect, listen, accept, openat, unlinkat, setns, unshare, mount, ptrace, memfd_create, setuid, setgid, capset, init_module, finit_module, bpf",
+    ),
+    f("evt.dir", "`<` (one record per call)"),
+    f("evt.num", "Event number in the stream"),
+    f("evt.rawtime", "Nanoseconds since the epoch"),
+    f("evt.time", "Time of day, HH:MM:SS.nnnnnnnnn UTC"),
+    f("evt.args", "All arguments as name=value pairs"),
+    keyed(
+        "evt.arg",
+        "One argument by name (`evt.arg.flags` or `evt.arg[flags]`)",
+    ),
+    f("evt.res", "SUCCESS or the errno name"),
+    f("evt.rawres", "Return value"),
+    f("evt.failed", "true when the call returned an error"),
+    f("evt.is_open_read", "true for an open for reading"),
+    f(
+        "evt.is_open_write",
+        "true for an open for writing, creation or truncation",
+    ),
+    f("evt.hostname", "Host name"),
+    f("proc.name", "Process name"),
+    f("proc.exe", "argv[0]"),
+    f("proc.exepath", "Resolved executable path"),
+    f("proc.cmdline", "Name and arguments"),
+    f("proc.args", "Arguments, space-separated"),
+    f("proc.pid", "Process id"),
+    f("proc.vpid", "Process id inside its pid namespace"),
+    f("proc.ppid", "Parent process id"),
+    f("proc.pname", "Parent's name"),
+    f("proc.pexe", "Parent's argv[0]"),
+    f("proc.pexepath", "Parent's executable path"),
+    f("proc.pcmdline", "Parent's command line"),
+    ancestor(
+        "proc.aname",
+        "Ancestor names: [1] the parent, [2] the grandparent…; without an index every ancestor (a list)",
+    ),
+    ancestor("proc.apid", "Ancestor pids, as proc.aname"),
+    ancestor("proc.aexepath", "Ancestor executable paths, as proc.aname"),
+    f(
+        "proc.is_exe_from_memfd",
+        "true when the executable is a memfd or a deleted file",
+    ),
+    f("proc.exe_ino", "Executable inode"),
+    f("proc.pid_ns", "Pid namespace inode (Palisade)"),
+    f("proc.mnt_ns", "Mount namespace inode (Palisade)"),
+    f("proc.net_ns", "Network namespace inode (Palisade)"),
+    f("proc.cgroup", "parent/leaf cgroup name (Palisade)"),
+    f("thread.tid", "Thread id"),
+    f("user.uid", "Real user id"),
+    f("user.euid", "Effective user id (Palisade)"),
+    f("user.name", "User name (root, or from the host's passwd)"),
+    f("user.loginuid", "Audit login uid, -1 when unset"),
+    f("user.loginname", "Login user name"),
+    f("group.gid", "Group id"),
+    f("group.name", "Group name (root for 0)"),
+    f("fd.num", "File descriptor number"),
+    f("fd.type", "file, ipv4, ipv6, unix"),
+    f("fd.typechar", "f, 4, 6, u"),
+    f("fd.name", "File path, unix socket path, or client->server"),
+    f("fd.directory", "Directory of a file"),
+    f("fd.filename", "File name without directory"),
+    f("fd.sip", "Client IP address"),
+    f("fd.cip", "Client IP address"),
+    f("fd.sport", "Server port"),
+    f("fd.cport", "Client port"),
+    f("fd.dip", "Server (destination) IP address"),
+    f("fd.dport", "Server port"),
+    f("fd.lip", "Local IP address"),
+    f("fd.rip", "Remote IP address"),
+    f("fd.lport", "Local port"),
+    f("fd.rport", "Remote port"),
+    f("fd.sockfamily", "ip or unix"),
+    f("fd.is_server", "true for listen and accept"),
+    f(
+        "container.id",
+        "12-character container id, `host` for host processes",
+    ),
+    f(
+        "container.full_id",
+        "Full container id, `host` for host processes",
+    ),
+    f("container.name", "Container name (`host` on the host)"),
+    f("container.image", "Image reference"),
+    f("container.image.repository", "Image without tag or digest"),
+    f("container.image.tag", "Image tag"),
+    f("container.type", "podman, docker, containerd, cri-o, host"),
+    f(
+        "container.privileged",
+        "true when the container runs privileged",
+    ),
+    keyed("container.label", "A container label"),
+    f("k8s.pod.name", "Pod name"),
+    f("k8s.ns.name", "Namespace"),
+    f("k8s.pod.uid", "Pod UID"),
+    keyed(
+        "k8s.pod.label",
+        "A pod label (`k8s.pod.label.app` or `k8s.pod.label[app]`)",
+    ),
+    FieldInfo {
+        name: "k8s.pod.labels",
+        list: true,
+        arg_required: None,
+        arg_index: false,
+        desc: "Pod labels as key:value",
+    },
+    f("k8s.pod.sa", "Pod service account (Palisade)"),
+];
+
+fn id_of(name: &str) -> Option<u16> {
+    FIELDS
+        .iter()
+        .position(|f| f.name == name)
+        .and_then(|i| u16::try_from(i).ok())
+}
+
+/// Field names with a dotted argument (`evt.arg.flags`).
+const DOTTED: [&str; 3] = ["evt.arg", "k8s.pod.label", "container.label"];
+
+impl FieldTable for RuntimeFields {
+    fn source(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn resolve(&self, name: &str, arg: Option<&str>) -> Result<ResolvedField, String> {
+        let (name, arg) = match (id_of(name), arg) {
+            (Some(_), _) => (name, arg.map(str::to_owned)),
+            (None, None) => match DOTTED.iter().find_map(|base| {
+                name.strip_prefix(base)?
+                    .strip_prefix('.')
+                    .map(|k| (*base, k))
+            }) {
+                Some((base, key)) if !key.is_empty() => (base, Some(key.to_owned())),
+                _ => return Err(format!("unknown field `{name}` for source {SOURCE}")),
+            },
+            (None, Some(_)) => return Err(format!("unknown field `{name}` for source {SOURCE}")),
+        };
+        let id = id_of(name).ok_or_else(|| format!("unknown field `{name}`"))?;
+        let info = &FIELDS[usize::from(id)];
+        let display = match &arg {
+            Some(a) if DOTTED.contains(&name) => format!("{name}.{a}"),
+            Some(a) => format!("{name}[{a}]"),
+            None => name.to_owned(),
+        };
+        let (resolved_arg, list) = match (info.arg_required, arg) {
+            (None, None) => (None, info.list),
+            (None, Some(a)) => {
+                return Err(format!(
+                    "field `{name}` takes no argument, got `{name}[{a}]`"
+                ));
+            }
+            (Some(true), None) => {
+                return Err(format!(
+                    "field `{name}` requires an argument, e.g. `{name}.flags` or `{name}[flags]`"
+                ));
+            }
+            (Some(false), None) => (None, info.list),
+            (Some(_), Some(a)) if info.arg_index => {
+                let n: usize = a
+                    .parse()
+                    .map_err(|_| format!("`{name}[{a}]`: the argument must be a number"))?;
+                if n == 0 {
+                    // Falco: proc.aname[0] is the process itself
+                    (Some(FieldArg::Index(0)), false)
+                } else {
+                    (Some(FieldArg::Index(n)), false)
+                }
+            }
+            (Some(_), Some(a)) => (Some(FieldArg::Key(a)), false),
+        };
+        Ok(ResolvedField {
+            id,
+            arg: resolved_arg,
+            list,
+            display,
+        })
+    }
+
+    fn fields(&self) -> &'static [FieldInfo] {
+        FIELDS
+    }
+
+    fn index_field(&self) -> Option<&'static str> {
+        Some("evt.type")
+    }
+
+    fn cost(&self, field: &ResolvedField) -> u32 {
+        match FIELDS[usize::from(field.id)].name {
+            "evt.type" | "evt.dir" | "proc.name" | "proc.exepath" | "fd.name" | "container.id"
+            | "evt.arg" => 1,
+            "proc.cmdline" | "proc.args" | "proc.pcmdline" | "evt.args" | "k8s.pod.labels" => 6,
+            _ => 2,
+        }
+    }
+}
+
+fn s(v: &str) -> FieldValue<'_> {
+    FieldValue::Str(Cow::Borrowed(v))
+}
+
+fn owned<'e>(v: String) -> FieldValue<'e> {
+    FieldValue::Str(Cow::Owned(v))
+}
+
+fn opt<'e>(v: Option<&'e str>) -> FieldValue<'e> {
+    v.map_or(FieldValue::Absent, s)
+}
+
+fn num<'e, T: ToString>(v: T) -> FieldValue<'e> {
+    owned(v.to_string())
+}
+
+fn time_of_day(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let frac = ns.rem_euclid(1_000_000_000);
+    let day = secs.rem_euclid(86_400);
+    format!(
+        "{:02}:{:02}:{:02}.{frac:09}",
+        day / 3600,
+        day / 60 % 60,
+        day % 60
+    )
+}
+
+fn split_image(image: &str) -> (&str, Option<&str>) {
+    let image = image.split('@').next().unwrap_or(image);
+    // a ':' after the last '/' is a tag; before it, a registry port
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[slash..].rfind(':') {
+        Some(i) => (&image[..slash + i], Some(&image[slash + i + 1..])),
+        None => (image, None),
+    }
+}
+
+impl RuntimeEvent {
+    fn ancestor_value<'e>(
+        &'e self,
+        arg: &Option<FieldArg>,
+        pick: impl Fn(usize) -> Option<FieldValue<'e>>,
+    ) -> FieldValue<'e> {
+        match arg {
+            Some(FieldArg::Index(n)) => pick(*n).unwrap_or(FieldValue::Absent),
+            _ => FieldValue::List(
+                (1..=self.ancestors.len())
+                    .filter_map(&pick)
+                    .filter_map(|v| match v {
+                        FieldValue::Str(c) => Some(c),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    fn fd_is(&self, kinds: &[&str]) -> bool {
+        self.fd
+            .as_ref()
+            .is_some_and(|fd| kinds.contains(&fd.kind.as_str()))
+    }
+}
+
+impl Event for RuntimeEvent {
+    fn get(&self, field: &ResolvedField) -> FieldValue<'_> {
+        let p = &self.proc;
+        let fd = self.fd.as_ref();
+        let c = self.container.as_ref();
+        let pod = c.and_then(|c| c.pod.as_ref());
+        let parent = self.ancestors.first();
+        let key = match &field.arg {
+            Some(FieldArg::Key(k)) => k.as_str(),
+            _ => "",
+        };
+        let ip_side = |local: bool| -> FieldValue<'_> {
+            let Some(fd) = fd else {
+                return FieldValue::Absent;
+            };
+            if !self.fd_is(&["ipv4", "ipv6"]) {
+                return FieldValue::Absent;
+            }
+            // server side: local is the destination; client side: local is the source
+            if fd.server == local {
+                opt(fd.dip.as_deref())
+            } else {
+                opt(fd.sip.as_deref())
+            }
+        };
+        let port_side = |local: bool| -> FieldValue<'_> {
+            let Some(fd) = fd else {
+                return FieldValue::Absent;
+            };
+            let port = if fd.server == local {
+                fd.dport
+            } else {
+                fd.sport
+            };
+            port.map_or(FieldValue::Absent, num)
+        };
+        match FIELDS[usize::from(field.id)].name {
+            "evt.type" => s(&self.evt_type),
+            "evt.dir" => s("<"),
+            "evt.num" => num(self.num),
+            "evt.rawtime" => num(self.time_ns),
+            "evt.time" => owned(time_of_day(self.time_ns)),
+            "evt.args" => owned(
+                self.args
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            "evt.arg" => opt(self.args.get(key).map(String::as_str)),
+            "evt.res" => self
+                .res
+                .map_or(FieldValue::Absent, |r| owned(result_name(r))),
+            "evt.rawres" => self.res.map_or(FieldValue::Absent, num),
+            "evt.failed" => self.res.map_or(FieldValue::Absent, |r| num(r < 0)),
+            "evt.is_open_read" => num(self.evt_type == "openat" && fd.is_some_and(|f| f.read)),
+            "evt.is_open_write" => num(self.evt_type == "openat" && fd.is_some_and(|f| f.write)),
+            "evt.hostname" => s(&self.hostname),
+            "proc.name" => s(&p.name),
+            "proc.exe" => s(&p.exe),
+            "proc.exepath" => s(&p.exepath),
+            "proc.cmdline" => owned(p.cmdline()),
+            "proc.args" => owned(p.args.join(" ")),
+            "proc.pid" => num(p.pid),
+            "proc.vpid" => num(p.vpid),
+            "proc.ppid" => num(p.ppid),
+            "proc.pname" => opt(parent.map(|a| a.name.as_str())),
+            "proc.pexe" => opt(parent.map(|a| a.exe.as_str())),
+            "proc.pexepath" => opt(parent.map(|a| a.exepath.as_str())),
+            "proc.pcmdline" => opt(parent.map(|a| a.cmdline.as_str())),
+            "proc.aname" => self.ancestor_value(&field.arg, |n| match n {
+                0 => Some(s(&p.name)),
+                n => self.ancestors.get(n - 1).map(|a| s(&a.name)),
+            }),
+            "proc.apid" => self.ancestor_value(&field.arg, |n| match n {
+                0 => Some(num(p.pid)),
+                n => self.ancestors.get(n - 1).map(|a| num(a.pid)),
+            }),
+            "proc.aexepath" => self.ancestor_value(&field.arg, |n| match n {
+                0 => Some(s(&p.exepath)),
+                n => self.ancestors.get(n - 1).map(|a| s(&a.exepath)),
+            }),
+            "proc.is_exe_from_memfd" => num(p.fileless),
+            "proc.exe_ino" => num(p.exe_ino),
+            "proc.pid_ns" => num(p.pid_ns),
+            "proc.mnt_ns" => num(p.mnt_ns),
+            "proc.net_ns" => num(p.net_ns),
+            "proc.cgroup" => s(&p.cgroup),
+            "thread.tid" => num(p.tid),
+            "user.uid" => num(p.uid),
+            "user.euid" => num(p.euid),
+            "user.name" => opt(p.user.as_deref()),
+            "user.loginuid" => num(p.loginuid.map_or(-1, i64::from)),
+            "user.loginname" => match p.loginuid {
+                None => s("<NA>"),
+                Some(0) => s("root"),
+                Some(n) => num(n),
+            },
+            "group.gid" => num(p.gid),
+            "group.name" => {
+                if p.gid == 0 {
+                    s("root")
+                } else {
+                    FieldValue::Absent
+                }
+            }
+            "fd.num" => fd.map_or(FieldValue::Absent, |f| num(f.num)),
+            "fd.type" => fd.map_or(FieldValue::Absent, |f| s(&f.kind)),
+            "fd.typechar" => fd.map_or(FieldValue::Absent, |f| {
+                s(match f.kind.as_str() {
+                    "file" => "f",
+                    "ipv4" => "4",
+                    "ipv6" => "6",
+                    "unix" => "u",
+                    _ => "?",
+                })
+            }),
+            "fd.name" => fd.map_or(FieldValue::Absent, |f| s(&f.name)),
+            "fd.directory" => match fd {
+                Some(f) if f.kind == "file" => {
+                    let dir = f.name.rsplit_once('/').map_or("", |(d, _)| d);
+                    s(if dir.is_empty() { "/" } else { dir })
+                }
+                _ => FieldValue::Absent,
+            },
+            "fd.filename" => match fd {
+                Some(f) if f.kind == "file" => s(crate::tracker::base_name(&f.name)),
+                _ => FieldValue::Absent,
+            },
+            "fd.sip" | "fd.cip" => fd.map_or(FieldValue::Absent, |f| opt(f.sip.as_deref())),
+            "fd.dip" => fd.map_or(FieldValue::Absent, |f| opt(f.dip.as_deref())),
+            "fd.sport" | "fd.dport" => fd.and_then(|f| f.dport).map_or(FieldValue::Absent, num),
+            "fd.cport" => fd.and_then(|f| f.sport).map_or(FieldValue::Absent, num),
+            "fd.lip" => ip_side(true),
+            "fd.rip" => ip_side(false),
+            "fd.lport" => port_side(true),
+            "fd.rport" => port_side(false),
+            "fd.sockfamily" => match fd.map(|f| f.kind.as_str()) {
+                Some("ipv4" | "ipv6") => s("ip"),
+                Some("unix") => s("unix"),
+                _ => FieldValue::Absent,
+            },
+            "fd.is_server" => fd.map_or(FieldValue::Absent, |f| num(f.server)),
+            "container.id" => s(c.map_or("host", |c| c.short_id())),
+            "container.full_id" => s(c.map_or("host", |c| c.id.as_str())),
+            "container.name" => match c {
+                None => s("host"),
+                Some(c) => opt(c.name.as_deref()),
+            },
+            "container.image" => opt(c.and_then(|c| c.image.as_deref())),
+            "container.image.repository" => {
+                opt(c.and_then(|c| c.image.as_deref()).map(|i| split_image(i).0))
+            }
+            "container.image.tag" => opt(c
+                .and_then(|c| c.image.as_deref())
+                .and_then(|i| split_image(i).1)),
+            "container.type" => s(c.map_or("host", |c| c.runtime.as_str())),
+            "container.privileged" => c.and_then(|c| c.privileged).map_or(FieldValue::Absent, num),
+            "container.label" => opt(c.and_then(|c| c.labels.get(key)).map(String::as_str)),
+            "k8s.pod.name" => opt(pod.map(|p| p.name.as_str()).filter(|n| !n.is_empty())),
+            "k8s.ns.name" => opt(pod.map(|p| p.namespace.as_str()).filter(|n| !n.is_empty())),
+            "k8s.pod.uid" => opt(pod.map(|p| p.uid.as_str()).filter(|n| !n.is_empty())),
+            "k8s.pod.label" => opt(pod.and_then(|p| p.labels.get(key)).map(String::as_str)),
+            "k8s.pod.labels" => FieldValue::List(
+                pod.map(|p| {
+                    p.labels
+                        .iter()
+                        .map(|(k, v)| Cow::Owned(format!("{k}:{v}")))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ),
+            "k8s.pod.sa" => opt(pod.and_then(|p| p.service_account.as_deref())),
+            _ => FieldValue::Absent,
+        }
+    }
+
+    fn time_ns(&self) -> i64 {
+        self.time_ns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Ancestor, Container, Fd, Pod, Process};
+
+    fn get(e: &RuntimeEvent, name: &str, arg: Option<&str>) -> String {
+        let f = RuntimeFields.resolve(name, arg).unwrap();
+        e.get(&f).render()
+    }
+
+    fn sample() -> RuntimeEvent {
+        RuntimeEvent {
+            num: 7,
+            time_ns: 1_764_000_000_123_456_789,
+            evt_type: "connect".into(),
+            proc: Process {
+                pid: 4242,
+                vpid: 8,
+                name: "xmrig".into(),
+                exe: "/usr/local/bin/xmrig".into(),
+                exepath: "/usr/local/bin/xmrig".into(),
+                args: vec!["-o".into(), "stratum+tcp://pool:3333".into()],
+                user: Some("root".into()),
+                ..Process::default()
+            },
+            ancestors: vec![
+                Ancestor {
+                    pid: 4200,
+                    name: "sh".into(),
+                    exepath: "/bin/busybox".into(),
+                    ..Ancestor::default()
+                },
+                Ancestor {
+                    pid: 4100,
+                    name: "conmon".into(),
+                    ..Ancestor::default()
+                },
+            ],
+            container: Some(Container {
+                id: "8a73346ba4ca0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b".into(),
+                runtime: "podman".into(),
+                name: Some("miner".into()),
+                image: Some("registry.local:5000/team/app:1.2@sha256:abc".into()),
+                pod: Some(Pod {
+                    name: "web-1".into(),
+                    namespace: "shop".into(),
+                    labels: [("app".to_owned(), "web".to_owned())].into(),
+                    ..Pod::default()
+                }),
+                ..Container::default()
+            }),
+            fd: Some(Fd {
+                num: 3,
+                kind: "ipv4".into(),
+                name: "->10.0.0.9:3333".into(),
+                dip: Some("10.0.0.9".into()),
+                dport: Some(3333),
+                ..Fd::default()
+            }),
+            args: [("flags".to_owned(), "0".to_owned())].into(),
+            res: None,
+            hostname: "node-1".into(),
+        }
+    }
+
+    #[test]
+    fn fields_read_the_event() {
+        let e = sample();
+        assert_eq!(get(&e, "evt.type", None), "connect");
+        assert_eq!(get(&e, "evt.time", None), "16:00:00.123456789");
+        assert_eq!(
+            get(&e, "proc.cmdline", None),
+            "xmrig -o stratum+tcp://pool:3333"
+        );
+        assert_eq!(get(&e, "proc.pname", None), "sh");
+        assert_eq!(get(&e, "proc.aname", Some("2")), "conmon");
+        assert_eq!(get(&e, "proc.aname", Some("0")), "xmrig");
+        assert_eq!(get(&e, "proc.aname", Some("3")), "<NA>");
+        assert_eq!(get(&e, "proc.aname", None), "(sh,conmon)");
+        assert_eq!(get(&e, "fd.rport", None), "3333");
+        assert_eq!(get(&e, "fd.rip", None), "10.0.0.9");
+        assert_eq!(get(&e, "fd.lport", None), "<NA>");
+        assert_eq!(get(&e, "fd.typechar", None), "4");
+        assert_eq!(get(&e, "container.id", None), "8a73346ba4ca");
+        assert_eq!(
+            get(&e, "container.image.repository", None),
+            "registry.local:5000/team/app"
+        );
+        assert_eq!(get(&e, "container.image.tag", None), "1.2");
+        assert_eq!(get(&e, "k8s.ns.name", None), "shop");
+        assert_eq!(get(&e, "k8s.pod.label.app", None), "web");
+        assert_eq!(get(&e, "k8s.pod.label", Some("app")), "web");
+        assert_eq!(get(&e, "evt.arg.flags", None), "0");
+        assert_eq!(get(&e, "evt.arg", Some("nope")), "<NA>");
+        assert_eq!(get(&e, "evt.res", None), "<NA>");
+        let mut host = sample();
+        host.container = None;
+        assert_eq!(get(&host, "container.id", None), "host");
+        assert_eq!(get(&host, "container.name", None), "host");
+    }
+
+    #[test]
+    fn resolve_errors_are_plain() {
+        assert!(
+            RuntimeFields
+                .resolve("proc.tty", None)
+                .unwrap_err()
+                .contains("unknown field")
+        );
+        assert!(
+            RuntimeFields
+                .resolve("evt.arg", None)
+                .unwrap_err()
+                .contains("requires")
+        );
+        assert!(
+            RuntimeFields
+                .resolve("proc.name", Some("1"))
+                .unwrap_err()
+                .contains("no argument")
+        );
+        assert!(
+            RuntimeFields
+                .resolve("proc.aname", Some("x"))
+                .unwrap_err()
+                .contains("number")
+        );
+        let f = RuntimeFields.resolve("evt.arg.request", None).unwrap();
+        assert_eq!(f.display, "evt.arg.request");
+        assert!(RuntimeFields.resolve("proc.aname", None).unwrap().list);
+        assert!(!RuntimeFields.resolve("proc.aname", Some("1")).unwrap().list);
+    }
+
+    #[test]
+    fn image_split() {
+        assert_eq!(split_image("busybox"), ("busybox", None));
+        assert_eq!(split_image("busybox:1.36"), ("busybox", Some("1.36")));
+        assert_eq!(
+            split_image("localhost:5000/a/b"),
+            ("localhost:5000/a/b", None)
+        );
+        assert_eq!(split_image("a/b:1@sha256:00"), ("a/b", Some("1")));
+    }
+}
