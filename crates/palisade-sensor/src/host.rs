@@ -32,16 +32,21 @@ fn ns_inode(pid: &str, ns: &str) -> u32 {
         .unwrap_or(0)
 }
 
-/// pid 1's namespaces.
+/// The host's namespaces: pid 1's, or this process's own where pid 1's cannot be read
+/// (some sandboxes hide them; the sensor runs in the host's namespaces).
 pub fn host_namespaces() -> HostNamespaces {
+    let of = |ns: &str| match ns_inode("1", ns) {
+        0 => ns_inode("self", ns),
+        n => n,
+    };
     HostNamespaces {
-        pid: ns_inode("1", "pid"),
-        mnt: ns_inode("1", "mnt"),
-        net: ns_inode("1", "net"),
-        uts: ns_inode("1", "uts"),
-        ipc: ns_inode("1", "ipc"),
-        cgroup: ns_inode("1", "cgroup"),
-        user: ns_inode("1", "user"),
+        pid: of("pid"),
+        mnt: of("mnt"),
+        net: of("net"),
+        uts: of("uts"),
+        ipc: of("ipc"),
+        cgroup: of("cgroup"),
+        user: of("user"),
     }
 }
 
