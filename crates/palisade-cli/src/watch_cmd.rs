@@ -321,6 +321,8 @@ pub fn run(args: WatchArgs) -> Result<ExitCode> {
     let mut events = 0u64;
     let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
     let mut lost_reported = 0u64;
+    let mut lost = 0u64;
+    let mut last_lost_check = started;
     let mut record_error: Option<std::io::Error> = None;
 
     loop {
@@ -341,7 +343,11 @@ pub fn run(args: WatchArgs) -> Result<ExitCode> {
                 writer.emit(record, &alert);
             });
         });
-        let lost = source.lost_total();
+        // Reading the per-CPU counters is a syscall per kind: a few times a second is enough.
+        if finishing || last_lost_check.elapsed() >= Duration::from_millis(200) {
+            lost = source.lost_total();
+            last_lost_check = Instant::now();
+        }
         if lost > lost_reported {
             writer.emit_record(
                 drop_record(lost - lost_reported, lost, &hostname, now_ns()),

@@ -300,6 +300,16 @@ struct Watch {
     _dir: tempfile::TempDir,
 }
 
+impl Drop for Watch {
+    // A failed assertion must not leave a sensor running after the test.
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn start_watch(extra: &[&str]) -> Watch {
     let dir = tempfile::tempdir().unwrap();
     let alerts = dir.path().join("alerts.jsonl");

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The `schema` value of a recording's header line.
 pub const RECORDING_SCHEMA: &str = "palisade.runtime/v1";
@@ -212,9 +213,9 @@ pub struct RuntimeEvent {
     pub evt_type: String,
     /// The process.
     pub proc: Process,
-    /// Parent first.
+    /// Parent first (shared with the process table: events of one process reuse them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ancestors: Vec<Ancestor>,
+    pub ancestors: Vec<Arc<Ancestor>>,
     /// The container, absent for host processes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<Container>,

@@ -56,117 +56,132 @@ const fn ancestor(name: &'static str, desc: &'static str) -> FieldInfo {
     }
 }
 
-/// Every field, in id order.
-pub static FIELDS: &[FieldInfo] = &[
-    f(
+/// Declares the field table and the matching `Kind` enum from one list, so extraction
+/// dispatches on an enum instead of comparing field names per event.
+macro_rules! field_table {
+    ($($kind:ident => $info:expr),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Kind {
+            $($kind),*
+        }
+
+        const KINDS: &[Kind] = &[$(Kind::$kind),*];
+
+        /// Every field, in id order.
+        pub static FIELDS: &[FieldInfo] = &[$($info),*];
+    };
+}
+
+field_table! {
+    EvtType => f(
         "evt.type",
         "System call name: execve, clone, procexit, connect, listen, accept, openat, unlinkat, setns, unshare, mount, ptrace, memfd_create, setuid, setgid, capset, init_module, finit_module, bpf",
     ),
-    f("evt.dir", "`<` (one record per call)"),
-    f("evt.num", "Event number in the stream"),
-    f("evt.rawtime", "Nanoseconds since the epoch"),
-    f("evt.time", "Time of day, HH:MM:SS.nnnnnnnnn UTC"),
-    f("evt.args", "All arguments as name=value pairs"),
-    keyed(
+    EvtDir => f("evt.dir", "`<` (one record per call)"),
+    EvtNum => f("evt.num", "Event number in the stream"),
+    EvtRawtime => f("evt.rawtime", "Nanoseconds since the epoch"),
+    EvtTime => f("evt.time", "Time of day, HH:MM:SS.nnnnnnnnn UTC"),
+    EvtArgs => f("evt.args", "All arguments as name=value pairs"),
+    EvtArg => keyed(
         "evt.arg",
         "One argument by name (`evt.arg.flags` or `evt.arg[flags]`)",
     ),
-    f("evt.res", "SUCCESS or the errno name"),
-    f("evt.rawres", "Return value"),
-    f("evt.failed", "true when the call returned an error"),
-    f("evt.is_open_read", "true for an open for reading"),
-    f(
+    EvtRes => f("evt.res", "SUCCESS or the errno name"),
+    EvtRawres => f("evt.rawres", "Return value"),
+    EvtFailed => f("evt.failed", "true when the call returned an error"),
+    EvtIsOpenRead => f("evt.is_open_read", "true for an open for reading"),
+    EvtIsOpenWrite => f(
         "evt.is_open_write",
         "true for an open for writing, creation or truncation",
     ),
-    f("evt.hostname", "Host name"),
-    f("proc.name", "Process name"),
-    f("proc.exe", "argv[0]"),
-    f("proc.exepath", "Resolved executable path"),
-    f("proc.cmdline", "Name and arguments"),
-    f("proc.args", "Arguments, space-separated"),
-    f("proc.pid", "Process id"),
-    f("proc.vpid", "Process id inside its pid namespace"),
-    f("proc.ppid", "Parent process id"),
-    f("proc.pname", "Parent's name"),
-    f("proc.pexe", "Parent's argv[0]"),
-    f("proc.pexepath", "Parent's executable path"),
-    f("proc.pcmdline", "Parent's command line"),
-    ancestor(
+    EvtHostname => f("evt.hostname", "Host name"),
+    ProcName => f("proc.name", "Process name"),
+    ProcExe => f("proc.exe", "argv[0]"),
+    ProcExepath => f("proc.exepath", "Resolved executable path"),
+    ProcCmdline => f("proc.cmdline", "Name and arguments"),
+    ProcArgs => f("proc.args", "Arguments, space-separated"),
+    ProcPid => f("proc.pid", "Process id"),
+    ProcVpid => f("proc.vpid", "Process id inside its pid namespace"),
+    ProcPpid => f("proc.ppid", "Parent process id"),
+    ProcPname => f("proc.pname", "Parent's name"),
+    ProcPexe => f("proc.pexe", "Parent's argv[0]"),
+    ProcPexepath => f("proc.pexepath", "Parent's executable path"),
+    ProcPcmdline => f("proc.pcmdline", "Parent's command line"),
+    ProcAname => ancestor(
         "proc.aname",
         "Ancestor names: [1] the parent, [2] the grandparent…; without an index every ancestor (a list)",
     ),
-    ancestor("proc.apid", "Ancestor pids, as proc.aname"),
-    ancestor("proc.aexepath", "Ancestor executable paths, as proc.aname"),
-    f(
+    ProcApid => ancestor("proc.apid", "Ancestor pids, as proc.aname"),
+    ProcAexepath => ancestor("proc.aexepath", "Ancestor executable paths, as proc.aname"),
+    ProcIsExeFromMemfd => f(
         "proc.is_exe_from_memfd",
         "true when the executable is a memfd or a deleted file",
     ),
-    f("proc.exe_ino", "Executable inode"),
-    f("proc.pid_ns", "Pid namespace inode (Palisade)"),
-    f("proc.mnt_ns", "Mount namespace inode (Palisade)"),
-    f("proc.net_ns", "Network namespace inode (Palisade)"),
-    f("proc.cgroup", "parent/leaf cgroup name (Palisade)"),
-    f("thread.tid", "Thread id"),
-    f("user.uid", "Real user id"),
-    f("user.euid", "Effective user id (Palisade)"),
-    f("user.name", "User name (root, or from the host's passwd)"),
-    f("user.loginuid", "Audit login uid, -1 when unset"),
-    f("user.loginname", "Login user name"),
-    f("group.gid", "Group id"),
-    f("group.name", "Group name (root for 0)"),
-    f("fd.num", "File descriptor number"),
-    f("fd.type", "file, ipv4, ipv6, unix"),
-    f("fd.typechar", "f, 4, 6, u"),
-    f("fd.name", "File path, unix socket path, or client->server"),
-    f("fd.directory", "Directory of a file"),
-    f("fd.filename", "File name without directory"),
-    f("fd.sip", "Client IP address"),
-    f("fd.cip", "Client IP address"),
-    f("fd.sport", "Server port"),
-    f("fd.cport", "Client port"),
-    f("fd.dip", "Server (destination) IP address"),
-    f("fd.dport", "Server port"),
-    f("fd.lip", "Local IP address"),
-    f("fd.rip", "Remote IP address"),
-    f("fd.lport", "Local port"),
-    f("fd.rport", "Remote port"),
-    f("fd.sockfamily", "ip or unix"),
-    f("fd.is_server", "true for listen and accept"),
-    f(
+    ProcExeIno => f("proc.exe_ino", "Executable inode"),
+    ProcPidNs => f("proc.pid_ns", "Pid namespace inode (Palisade)"),
+    ProcMntNs => f("proc.mnt_ns", "Mount namespace inode (Palisade)"),
+    ProcNetNs => f("proc.net_ns", "Network namespace inode (Palisade)"),
+    ProcCgroup => f("proc.cgroup", "parent/leaf cgroup name (Palisade)"),
+    ThreadTid => f("thread.tid", "Thread id"),
+    UserUid => f("user.uid", "Real user id"),
+    UserEuid => f("user.euid", "Effective user id (Palisade)"),
+    UserName => f("user.name", "User name (root, or from the host's passwd)"),
+    UserLoginuid => f("user.loginuid", "Audit login uid, -1 when unset"),
+    UserLoginname => f("user.loginname", "Login user name"),
+    GroupGid => f("group.gid", "Group id"),
+    GroupName => f("group.name", "Group name (root for 0)"),
+    FdNum => f("fd.num", "File descriptor number"),
+    FdType => f("fd.type", "file, ipv4, ipv6, unix"),
+    FdTypechar => f("fd.typechar", "f, 4, 6, u"),
+    FdName => f("fd.name", "File path, unix socket path, or client->server"),
+    FdDirectory => f("fd.directory", "Directory of a file"),
+    FdFilename => f("fd.filename", "File name without directory"),
+    FdSip => f("fd.sip", "Client IP address"),
+    FdCip => f("fd.cip", "Client IP address"),
+    FdSport => f("fd.sport", "Server port"),
+    FdCport => f("fd.cport", "Client port"),
+    FdDip => f("fd.dip", "Server (destination) IP address"),
+    FdDport => f("fd.dport", "Server port"),
+    FdLip => f("fd.lip", "Local IP address"),
+    FdRip => f("fd.rip", "Remote IP address"),
+    FdLport => f("fd.lport", "Local port"),
+    FdRport => f("fd.rport", "Remote port"),
+    FdSockfamily => f("fd.sockfamily", "ip or unix"),
+    FdIsServer => f("fd.is_server", "true for listen and accept"),
+    ContainerId => f(
         "container.id",
         "12-character container id, `host` for host processes",
     ),
-    f(
+    ContainerFullId => f(
         "container.full_id",
         "Full container id, `host` for host processes",
     ),
-    f("container.name", "Container name (`host` on the host)"),
-    f("container.image", "Image reference"),
-    f("container.image.repository", "Image without tag or digest"),
-    f("container.image.tag", "Image tag"),
-    f("container.type", "podman, docker, containerd, cri-o, host"),
-    f(
+    ContainerName => f("container.name", "Container name (`host` on the host)"),
+    ContainerImage => f("container.image", "Image reference"),
+    ContainerImageRepository => f("container.image.repository", "Image without tag or digest"),
+    ContainerImageTag => f("container.image.tag", "Image tag"),
+    ContainerType => f("container.type", "podman, docker, containerd, cri-o, host"),
+    ContainerPrivileged => f(
         "container.privileged",
         "true when the container runs privileged",
     ),
-    keyed("container.label", "A container label"),
-    f("k8s.pod.name", "Pod name"),
-    f("k8s.ns.name", "Namespace"),
-    f("k8s.pod.uid", "Pod UID"),
-    keyed(
+    ContainerLabel => keyed("container.label", "A container label"),
+    K8sPodName => f("k8s.pod.name", "Pod name"),
+    K8sNsName => f("k8s.ns.name", "Namespace"),
+    K8sPodUid => f("k8s.pod.uid", "Pod UID"),
+    K8sPodLabel => keyed(
         "k8s.pod.label",
         "A pod label (`k8s.pod.label.app` or `k8s.pod.label[app]`)",
     ),
-    FieldInfo {
+    K8sPodLabels => FieldInfo {
         name: "k8s.pod.labels",
         list: true,
         arg_required: None,
         arg_index: false,
         desc: "Pod labels as key:value",
     },
-    f("k8s.pod.sa", "Pod service account (Palisade)"),
-];
+    K8sPodSa => f("k8s.pod.sa", "Pod service account (Palisade)"),
+}
 
 fn id_of(name: &str) -> Option<u16> {
     FIELDS
@@ -246,10 +261,19 @@ impl FieldTable for RuntimeFields {
     }
 
     fn cost(&self, field: &ResolvedField) -> u32 {
-        match FIELDS[usize::from(field.id)].name {
-            "evt.type" | "evt.dir" | "proc.name" | "proc.exepath" | "fd.name" | "container.id"
-            | "evt.arg" => 1,
-            "proc.cmdline" | "proc.args" | "proc.pcmdline" | "evt.args" | "k8s.pod.labels" => 6,
+        match KINDS[usize::from(field.id)] {
+            Kind::EvtType
+            | Kind::EvtDir
+            | Kind::ProcName
+            | Kind::ProcExepath
+            | Kind::FdName
+            | Kind::ContainerId
+            | Kind::EvtArg => 1,
+            Kind::ProcCmdline
+            | Kind::ProcArgs
+            | Kind::ProcPcmdline
+            | Kind::EvtArgs
+            | Kind::K8sPodLabels => 6,
             _ => 2,
         }
     }
@@ -356,79 +380,79 @@ impl Event for RuntimeEvent {
             };
             port.map_or(FieldValue::Absent, num)
         };
-        match FIELDS[usize::from(field.id)].name {
-            "evt.type" => s(&self.evt_type),
-            "evt.dir" => s("<"),
-            "evt.num" => num(self.num),
-            "evt.rawtime" => num(self.time_ns),
-            "evt.time" => owned(time_of_day(self.time_ns)),
-            "evt.args" => owned(
+        match KINDS[usize::from(field.id)] {
+            Kind::EvtType => s(&self.evt_type),
+            Kind::EvtDir => s("<"),
+            Kind::EvtNum => num(self.num),
+            Kind::EvtRawtime => num(self.time_ns),
+            Kind::EvtTime => owned(time_of_day(self.time_ns)),
+            Kind::EvtArgs => owned(
                 self.args
                     .iter()
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
-            "evt.arg" => opt(self.args.get(key).map(String::as_str)),
-            "evt.res" => self
+            Kind::EvtArg => opt(self.args.get(key).map(String::as_str)),
+            Kind::EvtRes => self
                 .res
                 .map_or(FieldValue::Absent, |r| owned(result_name(r))),
-            "evt.rawres" => self.res.map_or(FieldValue::Absent, num),
-            "evt.failed" => self.res.map_or(FieldValue::Absent, |r| num(r < 0)),
-            "evt.is_open_read" => num(self.evt_type == "openat" && fd.is_some_and(|f| f.read)),
-            "evt.is_open_write" => num(self.evt_type == "openat" && fd.is_some_and(|f| f.write)),
-            "evt.hostname" => s(&self.hostname),
-            "proc.name" => s(&p.name),
-            "proc.exe" => s(&p.exe),
-            "proc.exepath" => s(&p.exepath),
-            "proc.cmdline" => owned(p.cmdline()),
-            "proc.args" => owned(p.args.join(" ")),
-            "proc.pid" => num(p.pid),
-            "proc.vpid" => num(p.vpid),
-            "proc.ppid" => num(p.ppid),
-            "proc.pname" => opt(parent.map(|a| a.name.as_str())),
-            "proc.pexe" => opt(parent.map(|a| a.exe.as_str())),
-            "proc.pexepath" => opt(parent.map(|a| a.exepath.as_str())),
-            "proc.pcmdline" => opt(parent.map(|a| a.cmdline.as_str())),
-            "proc.aname" => self.ancestor_value(&field.arg, |n| match n {
+            Kind::EvtRawres => self.res.map_or(FieldValue::Absent, num),
+            Kind::EvtFailed => self.res.map_or(FieldValue::Absent, |r| num(r < 0)),
+            Kind::EvtIsOpenRead => num(self.evt_type == "openat" && fd.is_some_and(|f| f.read)),
+            Kind::EvtIsOpenWrite => num(self.evt_type == "openat" && fd.is_some_and(|f| f.write)),
+            Kind::EvtHostname => s(&self.hostname),
+            Kind::ProcName => s(&p.name),
+            Kind::ProcExe => s(&p.exe),
+            Kind::ProcExepath => s(&p.exepath),
+            Kind::ProcCmdline => owned(p.cmdline()),
+            Kind::ProcArgs => owned(p.args.join(" ")),
+            Kind::ProcPid => num(p.pid),
+            Kind::ProcVpid => num(p.vpid),
+            Kind::ProcPpid => num(p.ppid),
+            Kind::ProcPname => opt(parent.map(|a| a.name.as_str())),
+            Kind::ProcPexe => opt(parent.map(|a| a.exe.as_str())),
+            Kind::ProcPexepath => opt(parent.map(|a| a.exepath.as_str())),
+            Kind::ProcPcmdline => opt(parent.map(|a| a.cmdline.as_str())),
+            Kind::ProcAname => self.ancestor_value(&field.arg, |n| match n {
                 0 => Some(s(&p.name)),
                 n => self.ancestors.get(n - 1).map(|a| s(&a.name)),
             }),
-            "proc.apid" => self.ancestor_value(&field.arg, |n| match n {
+            Kind::ProcApid => self.ancestor_value(&field.arg, |n| match n {
                 0 => Some(num(p.pid)),
                 n => self.ancestors.get(n - 1).map(|a| num(a.pid)),
             }),
-            "proc.aexepath" => self.ancestor_value(&field.arg, |n| match n {
+            Kind::ProcAexepath => self.ancestor_value(&field.arg, |n| match n {
                 0 => Some(s(&p.exepath)),
                 n => self.ancestors.get(n - 1).map(|a| s(&a.exepath)),
             }),
-            "proc.is_exe_from_memfd" => num(p.fileless),
-            "proc.exe_ino" => num(p.exe_ino),
-            "proc.pid_ns" => num(p.pid_ns),
-            "proc.mnt_ns" => num(p.mnt_ns),
-            "proc.net_ns" => num(p.net_ns),
-            "proc.cgroup" => s(&p.cgroup),
-            "thread.tid" => num(p.tid),
-            "user.uid" => num(p.uid),
-            "user.euid" => num(p.euid),
-            "user.name" => opt(p.user.as_deref()),
-            "user.loginuid" => num(p.loginuid.map_or(-1, i64::from)),
-            "user.loginname" => match p.loginuid {
+            Kind::ProcIsExeFromMemfd => num(p.fileless),
+            Kind::ProcExeIno => num(p.exe_ino),
+            Kind::ProcPidNs => num(p.pid_ns),
+            Kind::ProcMntNs => num(p.mnt_ns),
+            Kind::ProcNetNs => num(p.net_ns),
+            Kind::ProcCgroup => s(&p.cgroup),
+            Kind::ThreadTid => num(p.tid),
+            Kind::UserUid => num(p.uid),
+            Kind::UserEuid => num(p.euid),
+            Kind::UserName => opt(p.user.as_deref()),
+            Kind::UserLoginuid => num(p.loginuid.map_or(-1, i64::from)),
+            Kind::UserLoginname => match p.loginuid {
                 None => s("<NA>"),
                 Some(0) => s("root"),
                 Some(n) => num(n),
             },
-            "group.gid" => num(p.gid),
-            "group.name" => {
+            Kind::GroupGid => num(p.gid),
+            Kind::GroupName => {
                 if p.gid == 0 {
                     s("root")
                 } else {
                     FieldValue::Absent
                 }
             }
-            "fd.num" => fd.map_or(FieldValue::Absent, |f| num(f.num)),
-            "fd.type" => fd.map_or(FieldValue::Absent, |f| s(&f.kind)),
-            "fd.typechar" => fd.map_or(FieldValue::Absent, |f| {
+            Kind::FdNum => fd.map_or(FieldValue::Absent, |f| num(f.num)),
+            Kind::FdType => fd.map_or(FieldValue::Absent, |f| s(&f.kind)),
+            Kind::FdTypechar => fd.map_or(FieldValue::Absent, |f| {
                 s(match f.kind.as_str() {
                     "file" => "f",
                     "ipv4" => "4",
@@ -437,53 +461,57 @@ impl Event for RuntimeEvent {
                     _ => "?",
                 })
             }),
-            "fd.name" => fd.map_or(FieldValue::Absent, |f| s(&f.name)),
-            "fd.directory" => match fd {
+            Kind::FdName => fd.map_or(FieldValue::Absent, |f| s(&f.name)),
+            Kind::FdDirectory => match fd {
                 Some(f) if f.kind == "file" => {
                     let dir = f.name.rsplit_once('/').map_or("", |(d, _)| d);
                     s(if dir.is_empty() { "/" } else { dir })
                 }
                 _ => FieldValue::Absent,
             },
-            "fd.filename" => match fd {
+            Kind::FdFilename => match fd {
                 Some(f) if f.kind == "file" => s(crate::tracker::base_name(&f.name)),
                 _ => FieldValue::Absent,
             },
-            "fd.sip" | "fd.cip" => fd.map_or(FieldValue::Absent, |f| opt(f.sip.as_deref())),
-            "fd.dip" => fd.map_or(FieldValue::Absent, |f| opt(f.dip.as_deref())),
-            "fd.sport" | "fd.dport" => fd.and_then(|f| f.dport).map_or(FieldValue::Absent, num),
-            "fd.cport" => fd.and_then(|f| f.sport).map_or(FieldValue::Absent, num),
-            "fd.lip" => ip_side(true),
-            "fd.rip" => ip_side(false),
-            "fd.lport" => port_side(true),
-            "fd.rport" => port_side(false),
-            "fd.sockfamily" => match fd.map(|f| f.kind.as_str()) {
+            Kind::FdSip | Kind::FdCip => fd.map_or(FieldValue::Absent, |f| opt(f.sip.as_deref())),
+            Kind::FdDip => fd.map_or(FieldValue::Absent, |f| opt(f.dip.as_deref())),
+            Kind::FdSport | Kind::FdDport => {
+                fd.and_then(|f| f.dport).map_or(FieldValue::Absent, num)
+            }
+            Kind::FdCport => fd.and_then(|f| f.sport).map_or(FieldValue::Absent, num),
+            Kind::FdLip => ip_side(true),
+            Kind::FdRip => ip_side(false),
+            Kind::FdLport => port_side(true),
+            Kind::FdRport => port_side(false),
+            Kind::FdSockfamily => match fd.map(|f| f.kind.as_str()) {
                 Some("ipv4" | "ipv6") => s("ip"),
                 Some("unix") => s("unix"),
                 _ => FieldValue::Absent,
             },
-            "fd.is_server" => fd.map_or(FieldValue::Absent, |f| num(f.server)),
-            "container.id" => s(c.map_or("host", |c| c.short_id())),
-            "container.full_id" => s(c.map_or("host", |c| c.id.as_str())),
-            "container.name" => match c {
+            Kind::FdIsServer => fd.map_or(FieldValue::Absent, |f| num(f.server)),
+            Kind::ContainerId => s(c.map_or("host", |c| c.short_id())),
+            Kind::ContainerFullId => s(c.map_or("host", |c| c.id.as_str())),
+            Kind::ContainerName => match c {
                 None => s("host"),
                 Some(c) => opt(c.name.as_deref()),
             },
-            "container.image" => opt(c.and_then(|c| c.image.as_deref())),
-            "container.image.repository" => {
+            Kind::ContainerImage => opt(c.and_then(|c| c.image.as_deref())),
+            Kind::ContainerImageRepository => {
                 opt(c.and_then(|c| c.image.as_deref()).map(|i| split_image(i).0))
             }
-            "container.image.tag" => opt(c
+            Kind::ContainerImageTag => opt(c
                 .and_then(|c| c.image.as_deref())
                 .and_then(|i| split_image(i).1)),
-            "container.type" => s(c.map_or("host", |c| c.runtime.as_str())),
-            "container.privileged" => c.and_then(|c| c.privileged).map_or(FieldValue::Absent, num),
-            "container.label" => opt(c.and_then(|c| c.labels.get(key)).map(String::as_str)),
-            "k8s.pod.name" => opt(pod.map(|p| p.name.as_str()).filter(|n| !n.is_empty())),
-            "k8s.ns.name" => opt(pod.map(|p| p.namespace.as_str()).filter(|n| !n.is_empty())),
-            "k8s.pod.uid" => opt(pod.map(|p| p.uid.as_str()).filter(|n| !n.is_empty())),
-            "k8s.pod.label" => opt(pod.and_then(|p| p.labels.get(key)).map(String::as_str)),
-            "k8s.pod.labels" => FieldValue::List(
+            Kind::ContainerType => s(c.map_or("host", |c| c.runtime.as_str())),
+            Kind::ContainerPrivileged => {
+                c.and_then(|c| c.privileged).map_or(FieldValue::Absent, num)
+            }
+            Kind::ContainerLabel => opt(c.and_then(|c| c.labels.get(key)).map(String::as_str)),
+            Kind::K8sPodName => opt(pod.map(|p| p.name.as_str()).filter(|n| !n.is_empty())),
+            Kind::K8sNsName => opt(pod.map(|p| p.namespace.as_str()).filter(|n| !n.is_empty())),
+            Kind::K8sPodUid => opt(pod.map(|p| p.uid.as_str()).filter(|n| !n.is_empty())),
+            Kind::K8sPodLabel => opt(pod.and_then(|p| p.labels.get(key)).map(String::as_str)),
+            Kind::K8sPodLabels => FieldValue::List(
                 pod.map(|p| {
                     p.labels
                         .iter()
@@ -492,8 +520,7 @@ impl Event for RuntimeEvent {
                 })
                 .unwrap_or_default(),
             ),
-            "k8s.pod.sa" => opt(pod.and_then(|p| p.service_account.as_deref())),
-            _ => FieldValue::Absent,
+            Kind::K8sPodSa => opt(pod.and_then(|p| p.service_account.as_deref())),
         }
     }
 
@@ -528,17 +555,17 @@ mod tests {
                 ..Process::default()
             },
             ancestors: vec![
-                Ancestor {
+                std::sync::Arc::new(Ancestor {
                     pid: 4200,
                     name: "sh".into(),
                     exepath: "/bin/busybox".into(),
                     ..Ancestor::default()
-                },
-                Ancestor {
+                }),
+                std::sync::Arc::new(Ancestor {
                     pid: 4100,
                     name: "conmon".into(),
                     ..Ancestor::default()
-                },
+                }),
             ],
             container: Some(Container {
                 id: "8a73346ba4ca0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b".into(),

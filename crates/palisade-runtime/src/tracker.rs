@@ -136,6 +136,8 @@ pub struct TrackerOptions {
 pub struct Tracker {
     options: TrackerOptions,
     procs: HashMap<u32, ProcInfo>,
+    /// Ancestor records, built once per process image and shared by every event.
+    summaries: HashMap<u32, Arc<Ancestor>>,
     next_num: u64,
 }
 
@@ -145,12 +147,14 @@ impl Tracker {
         Tracker {
             options,
             procs: HashMap::new(),
+            summaries: HashMap::new(),
             next_num: 0,
         }
     }
 
     /// Record a process that existed before the sensor started.
     pub fn seed(&mut self, pid: u32, info: ProcInfo) {
+        self.summaries.remove(&pid);
         self.procs.insert(pid, info);
     }
 
@@ -164,19 +168,22 @@ impl Tracker {
         self.procs.is_empty()
     }
 
-    fn ancestors(&self, mut ppid: u32) -> Vec<Ancestor> {
+    fn ancestors(&mut self, mut ppid: u32) -> Vec<Arc<Ancestor>> {
         let mut out = Vec::new();
         while ppid != 0 && out.len() < MAX_ANCESTORS {
             let Some(p) = self.procs.get(&ppid) else {
                 break;
             };
-            out.push(Ancestor {
-                pid: ppid,
-                name: p.name.clone(),
-                exepath: p.exepath.clone(),
-                exe: p.exe.clone(),
-                cmdline: p.cmdline(),
+            let summary = self.summaries.entry(ppid).or_insert_with(|| {
+                Arc::new(Ancestor {
+                    pid: ppid,
+                    name: p.name.clone(),
+                    exepath: p.exepath.clone(),
+                    exe: p.exe.clone(),
+                    cmdline: p.cmdline(),
+                })
             });
+            out.push(Arc::clone(summary));
             if p.ppid == ppid {
                 break;
             }
@@ -193,6 +200,7 @@ impl Tracker {
             pids.sort_unstable();
             for pid in pids.iter().take(pids.len() / 2) {
                 self.procs.remove(pid);
+                self.summaries.remove(pid);
             }
         }
     }
@@ -228,6 +236,7 @@ impl Tracker {
             let leaf = base_name(exe_path);
             let fileless = *exe_nlink == 0 || leaf.starts_with("memfd:");
             self.make_room();
+            self.summaries.remove(&h.pid);
             self.procs.insert(
                 h.pid,
                 ProcInfo {
@@ -272,6 +281,7 @@ impl Tracker {
                 self.make_room();
                 let mut child_info = info.clone();
                 child_info.ppid = h.pid;
+                self.summaries.remove(&child);
                 self.procs.insert(child, child_info);
             }
             (RawKind::Exit, RawBody::Syscall { args: a, .. }) => {
@@ -412,12 +422,13 @@ impl Tracker {
                 },
             });
 
+        let ancestors = self.ancestors(h.ppid);
         let event = RuntimeEvent {
             num: self.next_num,
             time_ns: (h.ts_boot_ns as i64).saturating_add(self.options.boot_to_wall_ns),
             evt_type: raw.kind.evt_type().to_owned(),
             proc: self.process_of(h, &info),
-            ancestors: self.ancestors(h.ppid),
+            ancestors,
             container,
             fd,
             args,
@@ -426,6 +437,7 @@ impl Tracker {
         };
         if raw.kind == RawKind::Exit {
             self.procs.remove(&h.pid);
+            self.summaries.remove(&h.pid);
         }
         event
     }
