@@ -196,7 +196,8 @@ impl CriClient {
         Ok(CriClient { runtime, channel })
     }
 
-    fn call<Req, Resp>(&self, method: &'static str, request: Req) -> Result<Resp, String>
+    /// One unary call of `runtime.v1.RuntimeService` (`method` as in the proto, e.g. `Version`).
+    pub fn call<Req, Resp>(&self, method: &'static str, request: Req) -> Result<Resp, String>
     where
         Req: prost::Message + Send + Sync + 'static,
         Resp: prost::Message + Default + Send + Sync + 'static,
