@@ -333,7 +333,7 @@ impl ProcConnector {
                 Ok(len) => {
                     let events = parse_datagram(&self.buf[..len]);
                     for ev in events {
-                        if let Some(raw) = self.to_raw(ev) {
+                        if let Some(raw) = self.raw_event(ev) {
                             f(raw);
                             n += 1;
                         }
@@ -382,7 +382,7 @@ impl ProcConnector {
         n
     }
 
-    fn to_raw(&mut self, ev: ProcEvent) -> Option<RawEvent> {
+    fn raw_event(&mut self, ev: ProcEvent) -> Option<RawEvent> {
         let short = |args: [i64; 6]| RawBody::Syscall {
             args,
             strings: Default::default(),
