@@ -32,10 +32,39 @@ pub enum Level {
     Validated,
 }
 
+/// Whether the runtime (syscall) rules count as deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum RuntimeSource {
+    /// When this machine can run the eBPF sensor: its kernel exposes BTF at
+    /// /sys/kernel/btf/vmlinux.
+    #[default]
+    Auto,
+    /// Always: the sensor runs elsewhere (`palisade watch`, e.g. as a DaemonSet on the
+    /// nodes) or its recordings are replayed (`palisade detect --source runtime`).
+    On,
+    /// Never: only the posture checks and the audit rules count.
+    Off,
+}
+
+/// Where the kernel publishes its BTF, which the eBPF sensor needs (CO-RE).
+const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
+
+impl RuntimeSource {
+    /// Does the runtime event source count as available?
+    pub fn available(self) -> bool {
+        match self {
+            RuntimeSource::Auto => std::path::Path::new(KERNEL_BTF).exists(),
+            RuntimeSource::On => true,
+            RuntimeSource::Off => false,
+        }
+    }
+}
+
 /// Per technique of the Containers matrix: claimed (a check or rule names it), deployed (it
-/// is enabled and its data source is one Palisade reads: manifests, Dockerfiles, Compose, audit
-/// logs), validated (its checks fire on their failing example and stay silent on the passing
-/// one, its rules pass their test events, both re-run now). Then the gaps.
+/// is enabled and its data source is one Palisade reads here: manifests, Dockerfiles, Compose
+/// and audit logs always; runtime events when the eBPF sensor can run, see `--runtime`),
+/// validated (deployed, and its checks fire on their failing example and stay silent on the
+/// passing one, its rules pass their test events, both re-run now). Then the gaps.
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
     /// Output format.
@@ -44,15 +73,25 @@ pub struct CoverageArgs {
     /// Level shown by `--format navigator`.
     #[arg(long, value_enum, default_value = "validated")]
     pub level: Level,
+    /// Whether the runtime rules (`rules/runtime`, fed by the eBPF sensor) count as deployed:
+    /// `auto` when this machine's kernel exposes BTF (/sys/kernel/btf/vmlinux), which the
+    /// sensor needs; `on` when the sensor runs elsewhere (a DaemonSet) or recordings are
+    /// replayed; `off` to leave them out. Claimed counts them in any case.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub runtime: RuntimeSource,
     #[command(flatten)]
     pub attack: AttackOpts,
 }
 
+/// What covers one technique, at each level: check ids and `rule: <name>` labels.
 #[derive(Default)]
-struct Cover {
-    claimed: BTreeSet<String>,
-    deployed: BTreeSet<String>,
-    validated: BTreeSet<String>,
+pub struct Cover {
+    /// A check or rule names the technique.
+    pub claimed: BTreeSet<String>,
+    /// ...and is enabled with its data source active.
+    pub deployed: BTreeSet<String>,
+    /// ...and its tests passed just now.
+    pub validated: BTreeSet<String>,
 }
 
 fn example_path(target: CheckTarget) -> &'static str {
@@ -78,8 +117,18 @@ fn check_validates(id: &str, target: CheckTarget, bad: &str, good: &str) -> bool
     fires(bad) && !fires(good)
 }
 
-pub fn run(args: CoverageArgs) -> Result<ExitCode> {
-    let catalogue = args.attack.catalogue()?;
+/// Coverage per technique id of `catalogue` (revoked ids translated): the checks, whose
+/// examples are re-run now, and the built-in rules, validated by their test events. Runtime
+/// rules count as deployed when this machine can run the sensor ([`RuntimeSource::Auto`]).
+pub fn technique_coverage(catalogue: &palisade_attack::Catalogue) -> BTreeMap<String, Cover> {
+    technique_coverage_with(catalogue, RuntimeSource::Auto.available())
+}
+
+/// [`technique_coverage`], saying whether the runtime event source is available.
+pub fn technique_coverage_with(
+    catalogue: &palisade_attack::Catalogue,
+    runtime_available: bool,
+) -> BTreeMap<String, Cover> {
     let mut cover: BTreeMap<String, Cover> = BTreeMap::new();
     let resolve = |t: &str| {
         catalogue
@@ -98,7 +147,7 @@ pub fn run(args: CoverageArgs) -> Result<ExitCode> {
             }
         }
     }
-    let builtin = crate::rules_pack::load(&crate::rules_pack::builtin("k8s_audit"));
+    let builtin = crate::rules_pack::load(&crate::rules_pack::builtin_all());
     let validated_rules = match crate::rules_cmd::validated_builtin_rules() {
         Ok((_, set)) => set,
         Err(e) => {
@@ -114,7 +163,12 @@ pub fn run(args: CoverageArgs) -> Result<ExitCode> {
         for t in techniques {
             let entry = cover.entry(t).or_default();
             entry.claimed.insert(label.clone());
-            if rule.enabled && rule.source == "k8s_audit" {
+            let source_available = match rule.source.as_str() {
+                "k8s_audit" => true,
+                palisade_runtime::SOURCE => runtime_available,
+                _ => false,
+            };
+            if rule.enabled && source_available {
                 entry.deployed.insert(label.clone());
                 if validated_rules.contains(&rule.name) {
                     entry.validated.insert(label.clone());
@@ -122,6 +176,12 @@ pub fn run(args: CoverageArgs) -> Result<ExitCode> {
             }
         }
     }
+    cover
+}
+
+pub fn run(args: CoverageArgs) -> Result<ExitCode> {
+    let catalogue = args.attack.catalogue()?;
+    let cover = technique_coverage_with(catalogue, args.runtime.available());
     let mut rows = Vec::new();
     let mut seen = BTreeSet::new();
     for (tactic, techniques) in catalogue.containers_matrix() {

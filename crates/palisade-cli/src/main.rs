@@ -5,8 +5,10 @@ mod attack_cmd;
 mod catalogue;
 mod checks_cmd;
 mod coverage_cmd;
+mod demo_cmd;
 mod detect_cmd;
 mod incidents_cmd;
+mod report_cmd;
 mod rules_cmd;
 mod rules_pack;
 mod scan_cmd;
@@ -31,7 +33,7 @@ use std::process::ExitCode;
     propagate_version = true
 )]
 #[command(
-    after_help = "Examples:\n  palisade scan examples/\n  palisade scan k8s/ --format sarif --output palisade.sarif\n  helm template ./chart | palisade scan -\n  palisade attack --matrix\n  palisade attack T1611\n  palisade checks PAL-K8S-012"
+    after_help = "Examples:\n  palisade demo\n  palisade scan examples/\n  palisade scan k8s/ --format sarif --output palisade.sarif\n  helm template ./chart | palisade scan -\n  palisade attack --matrix\n  palisade attack T1611\n  palisade checks PAL-K8S-012"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -40,6 +42,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run an embedded cryptojacking attack through scan, detect and correlation: the
+    /// incident on the ATT&CK matrix, and an HTML report.
+    Demo(demo_cmd::DemoArgs),
     /// Scan manifests, RBAC, Dockerfiles and Compose files for misconfigurations.
     Scan(scan_cmd::ScanArgs),
     /// Show the ATT&CK for Containers matrix, or one technique and what covers it.
@@ -58,6 +63,8 @@ enum Command {
     Incidents(incidents_cmd::IncidentsArgs),
     /// What Palisade covers of the ATT&CK for Containers matrix: claimed, deployed, validated.
     Coverage(coverage_cmd::CoverageArgs),
+    /// Write one self-contained HTML report: matrix heatmap, incidents, posture.
+    Report(report_cmd::ReportArgs),
 }
 
 /// `println!` that treats a closed stdout (`palisade checks | head`) as the end of output
@@ -82,6 +89,7 @@ macro_rules! out {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
         Command::Attack(args) => attack_cmd::run(args),
         Command::Checks(args) => checks_cmd::run(args),
@@ -91,6 +99,7 @@ fn main() -> ExitCode {
         Command::Alerts(args) => alerts_cmd::run(args),
         Command::Incidents(args) => incidents_cmd::run(args),
         Command::Coverage(args) => coverage_cmd::run(args),
+        Command::Report(args) => report_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,13 +1,15 @@
 //! `palisade rules lint` and `palisade rules test`.
 
 use crate::catalogue::AttackOpts;
-use crate::rules_pack::{self, RulesText, lint_tags};
-use anyhow::{Context, Result};
+use crate::rules_pack::{self, PACKS, RulesText, field_table, field_tables, lint_tags};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use palisade_engine::k8s_audit::{AuditEvent, K8sAuditFields};
-use palisade_engine::{Engine, EngineOptions};
+use palisade_engine::k8s_audit::AuditEvent;
+use palisade_engine::{Engine, EngineOptions, Event, FieldTable};
 use palisade_rules::Severity;
+use palisade_runtime::RuntimeEvent;
 use palisade_yaml::{Limits, Node, Schema, parse_stream};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -20,15 +22,19 @@ pub struct RulesArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// Check rules files like a compiler: syntax, undefined macros, unknown fields, operators
-    /// on list fields, ATT&CK tags (unknown ids, tactic tags that do not fit the technique).
+    /// Check rules files like a compiler: syntax, undefined macros, unknown fields (of the
+    /// rule's source: `k8s_audit` or `syscall`), operators on list fields, ATT&CK tags
+    /// (unknown ids, tactic tags that do not fit the technique).
     Lint(LintArgs),
     /// Run each rule's test events and report which expectation failed and why.
     ///
     /// For a rules file `X.yaml` the tests are `X.tests.yaml` beside it or in `tests/`. A test
-    /// file is a list of `{rule, match: [...], nomatch: [...]}`; each entry is one audit event
-    /// or `{events: [...]}` fed in order (for threshold rules). `match`: the rule fires at
-    /// least once; `nomatch`: it never fires. Without paths, the built-in pack is tested.
+    /// file is a list of `{rule, match: [...], nomatch: [...]}`; each entry is one event or
+    /// `{events: [...]}` fed in order (for threshold rules). An event is a Kubernetes audit
+    /// event for `source: k8s_audit` rules, and a runtime event (one line of `palisade watch
+    /// --record`, written as YAML) for `source: syscall` rules. `match`: the rule fires at
+    /// least once; `nomatch`: it never fires. Without paths, the built-in packs are tested one
+    /// after the other (`rules/k8s_audit`, `rules/runtime`).
     Test(TestArgs),
 }
 
@@ -37,7 +43,7 @@ pub struct LintArgs {
     /// Rules files or directories (loaded together, in order).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Lint on top of the built-in pack (for files that extend it).
+    /// Lint on top of the built-in packs (for files that extend them).
     #[arg(long)]
     pub with_builtin: bool,
     #[command(flatten)]
@@ -46,7 +52,8 @@ pub struct LintArgs {
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Rules files or directories; default: the built-in pack's directory `rules/k8s_audit`.
+    /// Rules files or directories, loaded together; default: each built-in pack's directory
+    /// (`rules/k8s_audit`, then `rules/runtime`).
     pub paths: Vec<PathBuf>,
     /// Print every case, not only failures.
     #[arg(short, long)]
@@ -63,7 +70,7 @@ pub fn run(args: RulesArgs) -> Result<ExitCode> {
 fn lint(args: LintArgs) -> Result<ExitCode> {
     let catalogue = args.attack.catalogue()?;
     let mut texts = if args.with_builtin {
-        rules_pack::builtin("k8s_audit")
+        rules_pack::builtin_all()
     } else {
         Vec::new()
     };
@@ -77,9 +84,21 @@ fn lint(args: LintArgs) -> Result<ExitCode> {
         }
         crate::outln!("{d}");
     }
-    let table = K8sAuditFields;
-    let (_, skipped) = Engine::new(&loaded, &table, &EngineOptions::default());
-    for s in skipped.iter().filter(|s| s.error) {
+    // Each rule is compiled against the field table of its own source; the engine of one
+    // source skips the rules of the others without error.
+    let order: HashMap<&str, usize> = loaded
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.as_str(), i))
+        .collect();
+    let mut skipped = Vec::new();
+    for table in field_tables() {
+        let (_, s) = Engine::new(&loaded, table, &EngineOptions::default());
+        skipped.extend(s.into_iter().filter(|s| s.error));
+    }
+    skipped.sort_by_key(|s| order.get(s.rule.as_str()).copied().unwrap_or(usize::MAX));
+    for s in &skipped {
         errors += 1;
         crate::outln!(
             "{}:{}:{}: error: rule `{}`: {}",
@@ -90,22 +109,25 @@ fn lint(args: LintArgs) -> Result<ExitCode> {
             s.reason
         );
     }
-    for s in skipped
+    let known: Vec<&str> = field_tables().iter().map(|t| t.source()).collect();
+    for rule in loaded
+        .rules
         .iter()
-        .filter(|s| !s.error && s.reason.starts_with("source"))
+        .filter(|r| field_table(&r.source).is_none())
     {
         warnings += 1;
         crate::outln!(
-            "{}:{}:{}: warning: rule `{}` not checked: {}",
-            s.path,
-            s.line,
-            s.column,
-            s.rule,
-            s.reason
+            "{}:{}:{}: warning: rule `{}` not checked: source `{}` is not one Palisade reads ({})",
+            rule.path,
+            rule.pos.line,
+            rule.pos.column,
+            rule.name,
+            rule.source,
+            known.join(", ")
         );
     }
     for rule in &loaded.rules {
-        for problem in lint_tags(&rule.tags, catalogue) {
+        for problem in lint_tags(&rule.tags, &rule.source, catalogue) {
             warnings += 1;
             crate::outln!(
                 "{}:{}:{}: warning: rule `{}`: {problem}",
@@ -134,10 +156,8 @@ struct Case {
     expect_match: bool,
     events: Vec<String>,
     at: String,
-}
-
-fn default_pack_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../rules/k8s_audit")
+    /// Some event failed the runtime event check (reported as a problem).
+    malformed: bool,
 }
 
 /// The tests file of a rules file: `X.tests.yaml` beside it, or in `tests/`.
@@ -152,7 +172,16 @@ fn tests_file_for(rules_file: &Path) -> Option<PathBuf> {
     .find(|p| p.is_file())
 }
 
-fn read_cases(path: &Path, cases: &mut Vec<Case>, problems: &mut Vec<String>) -> Result<()> {
+/// Read the test cases of `path`. `source_of` gives a rule's source: events of runtime
+/// (`syscall`) rules are checked here, so that an event that is not a runtime event, or that
+/// carries a key the runtime event does not have (a typo the test would silently ignore), is
+/// reported with its file and line.
+fn read_cases(
+    path: &Path,
+    source_of: &dyn Fn(&str) -> Option<String>,
+    cases: &mut Vec<Case>,
+    problems: &mut Vec<String>,
+) -> Result<()> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let shown = path.display().to_string();
@@ -167,21 +196,31 @@ fn read_cases(path: &Path, cases: &mut Vec<Case>, problems: &mut Vec<String>) ->
                 problems.push(format!("{at}: test case without `rule:`"));
                 continue;
             };
+            let runtime = source_of(rule).as_deref() == Some(palisade_runtime::SOURCE);
             for (key, expect_match) in [("match", true), ("nomatch", false)] {
                 for item in entry.get(key).map(Node::items).unwrap_or_default() {
-                    let events = match item.get("events") {
-                        Some(list) if item.get("auditID").is_none() => list
-                            .items()
-                            .iter()
-                            .map(|e| e.to_json().to_string())
-                            .collect(),
-                        _ => vec![item.to_json().to_string()],
+                    let nodes: Vec<&Node> = match item.get("events") {
+                        Some(list) if item.get("auditID").is_none() => {
+                            list.items().iter().collect()
+                        }
+                        _ => vec![item],
                     };
+                    let mut events = Vec::with_capacity(nodes.len());
+                    let mut malformed = false;
+                    for node in nodes {
+                        let json = node.to_json();
+                        if runtime && let Err(e) = check_runtime_event(&json) {
+                            malformed = true;
+                            problems.push(format!("{shown}:{}: {e}", node.span.line));
+                        }
+                        events.push(json.to_string());
+                    }
                     cases.push(Case {
                         rule: rule.to_owned(),
                         expect_match,
                         events,
                         at: format!("{shown}:{}", item.span.line),
+                        malformed,
                     });
                 }
             }
@@ -190,25 +229,99 @@ fn read_cases(path: &Path, cases: &mut Vec<Case>, problems: &mut Vec<String>) ->
     Ok(())
 }
 
+/// Is `json` a runtime event, with no key the runtime event does not know?
+fn check_runtime_event(json: &serde_json::Value) -> Result<(), String> {
+    let event: RuntimeEvent =
+        serde_json::from_value(json.clone()).map_err(|e| format!("not a runtime event: {e}"))?;
+    let known = serde_json::to_value(&event).map_err(|e| e.to_string())?;
+    let mut unknown = Vec::new();
+    unknown_keys(json, &known, "", &mut unknown);
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "runtime event with unknown keys: {}",
+            unknown.join(", ")
+        ))
+    }
+}
+
+/// Keys of `given` with a value that did not survive the round trip through the runtime
+/// event (empty values are left out by the event's serialisation, so they do not count).
+fn unknown_keys(
+    given: &serde_json::Value,
+    known: &serde_json::Value,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    match (given, known) {
+        (Value::Object(g), Value::Object(k)) => {
+            for (key, value) in g {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                match k.get(key) {
+                    Some(kv) => unknown_keys(value, kv, &path, out),
+                    None => {
+                        let empty = match value {
+                            Value::Null => true,
+                            Value::Bool(b) => !b,
+                            Value::String(s) => s.is_empty(),
+                            Value::Array(a) => a.is_empty(),
+                            Value::Object(o) => o.is_empty(),
+                            Value::Number(_) => false,
+                        };
+                        if !empty {
+                            out.push(format!("`{path}`"));
+                        }
+                    }
+                }
+            }
+        }
+        (Value::Array(g), Value::Array(k)) => {
+            for (i, (gv, kv)) in g.iter().zip(k).enumerate() {
+                unknown_keys(gv, kv, &format!("{prefix}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Parse one test event for a rule of `table`'s source.
+fn parse_event<'a>(table: &dyn FieldTable, json: &'a str) -> Result<Box<dyn Event + 'a>, String> {
+    if table.source() == palisade_runtime::SOURCE {
+        serde_json::from_str::<RuntimeEvent>(json)
+            .map(|e| Box::new(e) as Box<dyn Event + 'a>)
+            .map_err(|e| format!("not a runtime event: {e}"))
+    } else {
+        AuditEvent::parse(json)
+            .map(|e| Box::new(e) as Box<dyn Event + 'a>)
+            .map_err(|e| format!("not an audit event: {}", e.message()))
+    }
+}
+
 /// Feed a case's events to a fresh engine (thresholds and de-duplication start empty).
 /// Returns how often the case's rule fired and, per event, the fields its condition read.
 fn run_case(
     loaded: &palisade_rules::Loaded,
-    table: &K8sAuditFields,
+    table: &dyn FieldTable,
     case: &Case,
 ) -> (usize, Vec<String>) {
     let (mut engine, _) = Engine::new(loaded, table, &EngineOptions::default());
     let mut fired = 0usize;
     let mut explanation = Vec::new();
     for (i, json) in case.events.iter().enumerate() {
-        match AuditEvent::parse(json) {
+        match parse_event(table, json) {
             Ok(event) => {
-                engine.process(&event, |alert| {
+                engine.process(&*event, |alert| {
                     if alert.rule.name == case.rule {
                         fired += 1;
                     }
                 });
-                let fields = engine.explain(&case.rule, &event);
+                let fields = engine.explain(&case.rule, &*event);
                 explanation.push(format!(
                     "      event {}: {}",
                     i + 1,
@@ -219,37 +332,62 @@ fn run_case(
                         .join(" ")
                 ));
             }
-            Err(e) => explanation.push(format!(
-                "      event {}: not an audit event: {}",
-                i + 1,
-                e.message()
-            )),
+            Err(e) => explanation.push(format!("      event {}: {e}", i + 1)),
         }
     }
     (fired, explanation)
 }
 
-/// Rules of the built-in pack (from its directory in the source tree, where its tests are)
-/// whose every test case passes, and the rules of the pack.
-pub fn validated_builtin_rules()
--> Result<(palisade_rules::Loaded, std::collections::BTreeSet<String>)> {
-    let texts = rules_pack::read_paths(&[default_pack_dir()])?;
-    let loaded = rules_pack::load(&texts);
+/// The test cases of every rules file of `texts` that has a tests file.
+fn cases_of(
+    texts: &[RulesText],
+    loaded: &palisade_rules::Loaded,
+    problems: &mut Vec<String>,
+) -> Result<Vec<Case>> {
+    let source_of = |rule: &str| loaded.rule(rule).map(|r| r.source.clone());
     let mut cases = Vec::new();
-    let mut problems = Vec::new();
-    for t in &texts {
+    for t in texts {
         if let Some(file) = &t.file
             && let Some(tests) = tests_file_for(file)
         {
-            read_cases(&tests, &mut cases, &mut problems)?;
+            read_cases(&tests, &source_of, &mut cases, problems)?;
         }
     }
-    let table = K8sAuditFields;
-    let mut failed: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    let mut tested: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    Ok(cases)
+}
+
+/// Rules of the built-in packs (from their directories in the source tree, where their tests
+/// are), loaded together, and the names of those whose every test case passes. A pack whose
+/// directory is missing contributes nothing; all missing is an error.
+pub fn validated_builtin_rules() -> Result<(palisade_rules::Loaded, BTreeSet<String>)> {
+    let dirs: Vec<PathBuf> = PACKS
+        .iter()
+        .map(|(pack, _)| rules_pack::source_dir(pack))
+        .filter(|d| d.is_dir())
+        .collect();
+    if dirs.is_empty() {
+        bail!(
+            "no built-in rules directory under {}",
+            rules_pack::source_dir("").display()
+        );
+    }
+    let texts = rules_pack::read_paths(&dirs)?;
+    let loaded = rules_pack::load(&texts);
+    let mut problems = Vec::new();
+    let cases = cases_of(&texts, &loaded, &mut problems)?;
+    let mut failed: BTreeSet<String> = BTreeSet::new();
+    let mut tested: BTreeSet<String> = BTreeSet::new();
     for case in &cases {
         tested.insert(case.rule.clone());
-        let (fired, _) = run_case(&loaded, &table, case);
+        let Some(table) = loaded
+            .rule(&case.rule)
+            .and_then(|r| field_table(&r.source))
+            .filter(|_| !case.malformed)
+        else {
+            failed.insert(case.rule.clone());
+            continue;
+        };
+        let (fired, _) = run_case(&loaded, table, case);
         if (fired > 0) != case.expect_match {
             failed.insert(case.rule.clone());
         }
@@ -258,13 +396,65 @@ pub fn validated_builtin_rules()
     Ok((loaded, validated))
 }
 
+/// What one run of a set of rules files gave.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    rules: usize,
+    cases: usize,
+    untested: usize,
+    problems: usize,
+}
+
+impl Tally {
+    fn line(&self) -> String {
+        format!(
+            "{} passed, {} failed ({} rules, {} cases, {} without tests)",
+            self.passed, self.failed, self.rules, self.cases, self.untested
+        )
+    }
+
+    fn ok(&self) -> bool {
+        self.failed == 0 && self.problems == 0
+    }
+}
+
 fn test(args: TestArgs) -> Result<ExitCode> {
-    let paths = if args.paths.is_empty() {
-        vec![default_pack_dir()]
+    if !args.paths.is_empty() {
+        let tally = test_paths(&args.paths, args.verbose, "")?;
+        return Ok(if tally.ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let mut total = Tally::default();
+    for (pack, _) in PACKS {
+        let tally = test_paths(
+            &[rules_pack::source_dir(pack)],
+            args.verbose,
+            &format!("rules/{pack}: "),
+        )?;
+        total.passed += tally.passed;
+        total.failed += tally.failed;
+        total.rules += tally.rules;
+        total.cases += tally.cases;
+        total.untested += tally.untested;
+        total.problems += tally.problems;
+    }
+    crate::outln!("all packs: {}", total.line());
+    Ok(if total.ok() {
+        ExitCode::SUCCESS
     } else {
-        args.paths.clone()
-    };
-    let texts: Vec<RulesText> = rules_pack::read_paths(&paths)?;
+        ExitCode::from(1)
+    })
+}
+
+/// Load `paths` together, run every case, print failures (every case with `verbose`),
+/// problems and the summary line (after `label`).
+fn test_paths(paths: &[PathBuf], verbose: bool, label: &str) -> Result<Tally> {
+    let texts: Vec<RulesText> = rules_pack::read_paths(paths)?;
     let loaded = rules_pack::load(&texts);
     let mut problems: Vec<String> = loaded
         .diagnostics
@@ -272,21 +462,15 @@ fn test(args: TestArgs) -> Result<ExitCode> {
         .filter(|d| d.severity == Severity::Error)
         .map(ToString::to_string)
         .collect();
-    let mut cases = Vec::new();
-    for t in &texts {
-        if let Some(file) = &t.file
-            && let Some(tests) = tests_file_for(file)
-        {
-            read_cases(&tests, &mut cases, &mut problems)?;
+    let cases = cases_of(&texts, &loaded, &mut problems)?;
+    for table in field_tables() {
+        let (_, skipped) = Engine::new(&loaded, table, &EngineOptions::default());
+        for s in skipped.iter().filter(|s| s.error) {
+            problems.push(format!(
+                "{}:{}:{}: rule `{}` cannot run: {}",
+                s.path, s.line, s.column, s.rule, s.reason
+            ));
         }
-    }
-    let table = K8sAuditFields;
-    let (_, skipped) = Engine::new(&loaded, &table, &EngineOptions::default());
-    for s in skipped.iter().filter(|s| s.error) {
-        problems.push(format!(
-            "{}:{}:{}: rule `{}` cannot run: {}",
-            s.path, s.line, s.column, s.rule, s.reason
-        ));
     }
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut untested: Vec<&str> = loaded
@@ -297,12 +481,31 @@ fn test(args: TestArgs) -> Result<ExitCode> {
         .collect();
     for case in &cases {
         untested.retain(|r| *r != case.rule);
-        if loaded.rule(&case.rule).is_none() {
+        let Some(rule) = loaded.rule(&case.rule) else {
             failed += 1;
             crate::outln!("FAIL {}: no rule named `{}`", case.at, case.rule);
             continue;
+        };
+        let Some(table) = field_table(&rule.source) else {
+            failed += 1;
+            crate::outln!(
+                "FAIL {}: rule `{}` has source `{}`, which Palisade does not read",
+                case.at,
+                case.rule,
+                rule.source
+            );
+            continue;
+        };
+        if case.malformed {
+            failed += 1;
+            crate::outln!(
+                "FAIL {} `{}`: a test event is not a usable runtime event (errors below)",
+                case.at,
+                case.rule
+            );
+            continue;
         }
-        let (fired, explanation) = run_case(&loaded, &table, case);
+        let (fired, explanation) = run_case(&loaded, table, case);
         let ok = (fired > 0) == case.expect_match;
         let expectation = if case.expect_match {
             "should fire"
@@ -311,7 +514,7 @@ fn test(args: TestArgs) -> Result<ExitCode> {
         };
         if ok {
             passed += 1;
-            if args.verbose {
+            if verbose {
                 crate::outln!("ok   {} `{}` {expectation}", case.at, case.rule);
             }
         } else {
@@ -332,15 +535,14 @@ fn test(args: TestArgs) -> Result<ExitCode> {
     for rule in &untested {
         crate::outln!("warning: rule `{rule}` has no test case");
     }
-    crate::outln!(
-        "{passed} passed, {failed} failed ({} rules, {} cases, {} without tests)",
-        loaded.rules.len(),
-        cases.len(),
-        untested.len()
-    );
-    Ok(if failed > 0 || !problems.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let tally = Tally {
+        passed,
+        failed,
+        rules: loaded.rules.len(),
+        cases: cases.len(),
+        untested: untested.len(),
+        problems: problems.len(),
+    };
+    crate::outln!("{label}{}", tally.line());
+    Ok(tally)
 }

@@ -3,9 +3,32 @@
 
 use anyhow::{Context, Result};
 use palisade_attack::{Catalogue, normalize_technique_id};
+use palisade_engine::FieldTable;
+use palisade_engine::k8s_audit::K8sAuditFields;
+use palisade_runtime::RuntimeFields;
 use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// The built-in packs (`rules/<pack>/`) and the event source their rules are written for,
+/// in the order they are tested and listed.
+pub const PACKS: &[(&str, &str)] = &[
+    ("k8s_audit", "k8s_audit"),
+    ("runtime", palisade_runtime::SOURCE),
+];
+
+static K8S_AUDIT_FIELDS: K8sAuditFields = K8sAuditFields;
+static RUNTIME_FIELDS: RuntimeFields = RuntimeFields;
+
+/// The field table of every event source Palisade reads.
+pub fn field_tables() -> [&'static dyn FieldTable; 2] {
+    [&K8S_AUDIT_FIELDS, &RUNTIME_FIELDS]
+}
+
+/// The field table of a rule's `source:` (`k8s_audit`, `syscall`), if Palisade reads it.
+pub fn field_table(source: &str) -> Option<&'static dyn FieldTable> {
+    field_tables().into_iter().find(|t| t.source() == source)
+}
 
 /// A rules file read into memory.
 #[derive(Debug, Clone)]
@@ -29,6 +52,19 @@ pub fn builtin(pack: &str) -> Vec<RulesText> {
             text: (*text).to_owned(),
         })
         .collect()
+}
+
+/// The rules files of every built-in pack, pack after pack (their list and macro names do not
+/// collide, so they load together).
+pub fn builtin_all() -> Vec<RulesText> {
+    PACKS.iter().flat_map(|(pack, _)| builtin(pack)).collect()
+}
+
+/// The directory of a built-in pack in the source tree (where its tests are).
+pub fn source_dir(pack: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../rules")
+        .join(pack)
 }
 
 /// Read rules files and directories (a directory contributes its `*.yaml`/`*.yml` files in
@@ -147,9 +183,15 @@ pub fn attack_of(tags: &[String], catalogue: &Catalogue) -> (Vec<String>, Vec<St
     (techniques, tactics)
 }
 
-/// Lint the ATT&CK tags of a rule: unknown technique ids, and tactic tags that name none of
-/// the techniques' tactics.
-pub fn lint_tags(tags: &[String], catalogue: &Catalogue) -> Vec<String> {
+/// Lint the ATT&CK tags of a rule of `source`: unknown technique ids, techniques off the
+/// platform the source observes, and tactic tags that name none of the techniques' tactics.
+///
+/// Kubernetes audit rules must name techniques of the ATT&CK Containers platform. Runtime
+/// (`syscall`) rules see the Linux processes of containers and nodes, so a Linux technique the
+/// Containers platform does not list (T1620 Reflective Code Loading, T1055.008 Ptrace System
+/// Calls, T1070.003 Clear Command History...) is accepted there too.
+pub fn lint_tags(tags: &[String], source: &str, catalogue: &Catalogue) -> Vec<String> {
+    let linux_too = source == palisade_runtime::SOURCE;
     let mut problems = Vec::new();
     let mut technique_tactics: Vec<String> = Vec::new();
     let mut any_technique = false;
@@ -166,7 +208,17 @@ pub fn lint_tags(tags: &[String], catalogue: &Catalogue) -> Vec<String> {
                     any_technique = true;
                     technique_tactics
                         .extend(catalogue.tactics_of(&t.id).iter().map(|x| x.id.clone()));
-                    if !t.is_containers() {
+                    if !t.is_live() {
+                        problems.push(format!(
+                            "technique {id} ({}) is revoked or deprecated in ATT&CK {}",
+                            t.name, catalogue.version
+                        ));
+                    } else if linux_too && !t.is_containers() && !t.has_platform("Linux") {
+                        problems.push(format!(
+                            "technique {id} ({}) is on neither the ATT&CK Containers nor the Linux platform",
+                            t.name
+                        ));
+                    } else if !linux_too && !t.is_containers() {
                         problems.push(format!(
                             "technique {id} ({}) is not on the ATT&CK Containers platform",
                             t.name
@@ -190,14 +242,31 @@ pub fn lint_tags(tags: &[String], catalogue: &Catalogue) -> Vec<String> {
                 .into(),
         );
     }
+    // Tags are written against ATT&CK 18.1 (the built-in packs keep its ids): a tactic tag
+    // that fits the techniques there still fits after a tactic split (v19 turned Defense
+    // Evasion into Stealth and Defense Impairment, and T1562.001 into T1685).
+    let v18 = Catalogue::builtin(palisade_attack::AttackVersion::V18_1);
+    let fits_in_v18 = |tag: &str| {
+        v18.tactic(tag).is_some_and(|tactic| {
+            tags.iter()
+                .filter_map(|t| normalize_technique_id(t))
+                .filter_map(|id| v18.resolve(&id))
+                .any(|t| v18.tactics_of(&t.id).iter().any(|x| x.id == tactic.id))
+        })
+    };
     for tag in tags.iter().filter(|t| t.starts_with("mitre_")) {
         match catalogue.tactic(tag) {
             None => problems.push(format!("unknown ATT&CK tactic tag `{tag}`")),
-            Some(tactic) if any_technique && !technique_tactics.contains(&tactic.id) => problems
-                .push(format!(
+            Some(tactic)
+                if any_technique
+                    && !technique_tactics.contains(&tactic.id)
+                    && !fits_in_v18(tag) =>
+            {
+                problems.push(format!(
                     "tactic tag `{tag}` ({}) is not a tactic of the rule's techniques",
                     tactic.name
-                )),
+                ))
+            }
             Some(_) => {}
         }
     }

@@ -148,29 +148,31 @@ fn display_path(path: &std::path::Path) -> String {
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
 
-pub fn run(args: ScanArgs) -> Result<ExitCode> {
-    let catalogue = args.attack.catalogue()?;
-    if let Some(threads) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .build_global()
-            .context("cannot start worker threads")?;
-    }
+/// The scan options of the command line: the environment plus `--env` pairs for Compose
+/// interpolation, today's date, `--select` / `--ignore`, and the central suppression file
+/// (`suppressions`, else `.palisade-ignore.yaml` when present). Problems in the suppression
+/// file are returned as input errors.
+pub fn scan_options(
+    select: &[String],
+    ignore: &[String],
+    env: &[String],
+    suppressions: Option<&std::path::Path>,
+) -> Result<(ScanOptions, Vec<InputError>)> {
     let mut options = ScanOptions {
         env: std::env::vars().collect(),
         today: today(),
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+        select: select.to_vec(),
+        ignore: ignore.to_vec(),
         ..ScanOptions::default()
     };
-    for pair in &args.env {
+    for pair in env {
         let (name, value) = pair
             .split_once('=')
             .with_context(|| format!("--env expects NAME=VALUE, got `{pair}`"))?;
         options.env.insert(name.to_owned(), value.to_owned());
     }
     let mut extra_errors = Vec::new();
-    let suppression_file = args.suppressions.clone().or_else(|| {
+    let suppression_file = suppressions.map(std::path::Path::to_path_buf).or_else(|| {
         let default = PathBuf::from(".palisade-ignore.yaml");
         default.exists().then_some(default)
     });
@@ -181,8 +183,21 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         options.suppressions = declared;
         extra_errors.extend(errors);
     }
+    Ok((options, extra_errors))
+}
 
-    let inputs = walk::collect(&args.paths);
+/// Scan `paths` as `palisade scan` does: walk directories, read files in parallel, run the
+/// checks, judge RBAC across files, apply suppressions, and express the findings in
+/// `catalogue`. `extra_errors` are added to the report's errors. A progress bar shows on a
+/// terminal for large inputs unless `no_progress`.
+pub fn scan_paths(
+    paths: &[PathBuf],
+    options: &ScanOptions,
+    mut extra_errors: Vec<InputError>,
+    no_progress: bool,
+    catalogue: &palisade_attack::Catalogue,
+) -> ScanReport {
+    let inputs = walk::collect(paths);
     for (path, message) in inputs.errors {
         extra_errors.push(InputError {
             path,
@@ -200,21 +215,20 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             reason,
         })
         .collect();
-    let progress =
-        if args.no_progress || !std::io::stderr().is_terminal() || inputs.files.len() < 50 {
-            ProgressBar::hidden()
-        } else {
-            let bar = ProgressBar::new(inputs.files.len() as u64);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} scanning {pos}/{len} files [{bar:30}] {elapsed}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            bar
-        };
-    let scanner = Scanner::new(&options);
+    let progress = if no_progress || !std::io::stderr().is_terminal() || inputs.files.len() < 50 {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(inputs.files.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} scanning {pos}/{len} files [{bar:30}] {elapsed}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    };
+    let scanner = Scanner::new(options);
     let max = options.limits.max_bytes;
     let outcomes: Vec<_> = inputs
         .files
@@ -248,6 +262,30 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     for finding in &mut report.findings {
         localise(finding, catalogue);
     }
+    report
+}
+
+pub fn run(args: ScanArgs) -> Result<ExitCode> {
+    let catalogue = args.attack.catalogue()?;
+    if let Some(threads) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()
+            .context("cannot start worker threads")?;
+    }
+    let (options, extra_errors) = scan_options(
+        &args.select,
+        &args.ignore,
+        &args.env,
+        args.suppressions.as_deref(),
+    )?;
+    let report = scan_paths(
+        &args.paths,
+        &options,
+        extra_errors,
+        args.no_progress,
+        catalogue,
+    );
 
     if let Some(path) = &args.store {
         crate::alerts_cmd::store_findings(path, &report, &catalogue.version)?;

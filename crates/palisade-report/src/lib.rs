@@ -5,12 +5,15 @@
 //! - [`render_json`]: the `palisade.scan/v1` machine contract (JSON Schema in
 //!   `docs/schema/palisade.scan.v1.schema.json`).
 //! - [`render_sarif`]: SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+//! - [`html`]: the self-contained HTML report (matrix heatmap, incidents, posture), from
+//!   findings, alerts of any source, incidents and coverage.
 //!
 //! Everything here is a pure function over data: no I/O, no clock, no environment. The
 //! caller supplies what the renderers need to know about ATT&CK through a [`RenderContext`],
 //! so this crate does not depend on the catalogue. Every renderer ends its output with a
 //! newline, so the caller can `print!` it as is.
 
+pub mod html;
 mod json;
 mod sarif;
 mod summary;
@@ -22,6 +25,26 @@ use palisade_core::CheckInfo;
 pub use json::{SCAN_SCHEMA, render_json};
 pub use sarif::{SARIF_SCHEMA_URI, fingerprint, render_sarif};
 pub use table::{GroupBy, TableOptions, render_table};
+
+/// Text helpers for other terminal views (the CLI's incident view): the same rules the
+/// table uses.
+pub mod term_text {
+    /// Make untrusted text safe to print: whitespace controls become spaces, other control
+    /// characters and bidirectional overrides are shown escaped.
+    pub fn sanitize(text: &str) -> String {
+        crate::text::sanitize(text)
+    }
+
+    /// Display width in terminal columns.
+    pub fn width(text: &str) -> usize {
+        crate::text::width(text)
+    }
+
+    /// Word-wrap plain text to `cols` columns (long words are broken). Never empty.
+    pub fn wrap(text: &str, cols: usize) -> Vec<String> {
+        crate::text::wrap(text, cols)
+    }
+}
 
 /// Project home page, used as SARIF `informationUri`.
 pub const INFORMATION_URI: &str = "https://github.com/palisade-sec/palisade";
