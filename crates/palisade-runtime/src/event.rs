@@ -87,6 +87,12 @@ pub struct Process {
     /// `parent/leaf` name of the cgroup.
     #[serde(default)]
     pub cgroup: String,
+    /// Controlling terminal (procfs tty_nr; 0: none).
+    #[serde(default)]
+    pub tty: u32,
+    /// Effective capability mask.
+    #[serde(default)]
+    pub cap_effective: u64,
 }
 
 impl Process {
@@ -193,6 +199,9 @@ pub struct Fd {
     /// This side is the server (listen, accept).
     #[serde(default)]
     pub server: bool,
+    /// `tcp`, `udp` or `raw` for IP sockets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l4proto: Option<String>,
     /// Opened for reading.
     #[serde(default)]
     pub read: bool,

@@ -10,9 +10,9 @@
 //! * `proc.aname` / `proc.aexepath` without an index are lists of every ancestor: use
 //!   `intersects` for "any ancestor is one of" (Falco's `in` on these fields means the
 //!   same; in Palisade `in` on a list means "all of").
-//! * Fields the sensor cannot fill (`proc.tty`, `proc.cwd`, `fd.l4proto`,
-//!   `proc.is_exe_upper_layer`, `container.start_ts`, …) are unknown: a rule using one is
-//!   skipped at load with the rule and field named.
+//! * Fields the sensor cannot fill (`proc.cwd`, `proc.sname`, `proc.is_exe_upper_layer`,
+//!   `container.start_ts`, `fd.net`, …) are unknown: a rule using one, in its condition or
+//!   its output, is skipped at load with the rule and field named.
 
 use crate::event::RuntimeEvent;
 use crate::names::result_name;
@@ -136,11 +136,11 @@ field_table! {
     FdName => f("fd.name", "File path, unix socket path, or client->server"),
     FdDirectory => f("fd.directory", "Directory of a file"),
     FdFilename => f("fd.filename", "File name without directory"),
-    FdSip => f("fd.sip", "Client IP address"),
+    FdSip => f("fd.sip", "Server IP address"),
     FdCip => f("fd.cip", "Client IP address"),
     FdSport => f("fd.sport", "Server port"),
     FdCport => f("fd.cport", "Client port"),
-    FdDip => f("fd.dip", "Server (destination) IP address"),
+    FdDip => f("fd.dip", "Server IP address (same as fd.sip)"),
     FdDport => f("fd.dport", "Server port"),
     FdLip => f("fd.lip", "Local IP address"),
     FdRip => f("fd.rip", "Remote IP address"),
@@ -181,6 +181,10 @@ field_table! {
         desc: "Pod labels as key:value",
     },
     K8sPodSa => f("k8s.pod.sa", "Pod service account (Palisade)"),
+    ProcTty => f("proc.tty", "Controlling terminal (procfs tty_nr), 0 without one"),
+    ThreadCapEffective => f("thread.cap_effective", "Effective capabilities, space-separated names"),
+    FdL4proto => f("fd.l4proto", "tcp, udp or raw for IP sockets"),
+    FdNameraw => f("fd.nameraw", "The path as the process gave it (the sensor keeps only that: same as fd.name)"),
 }
 
 fn id_of(name: &str) -> Option<u16> {
@@ -461,7 +465,7 @@ impl Event for RuntimeEvent {
                     _ => "?",
                 })
             }),
-            Kind::FdName => fd.map_or(FieldValue::Absent, |f| s(&f.name)),
+            Kind::FdName | Kind::FdNameraw => fd.map_or(FieldValue::Absent, |f| s(&f.name)),
             Kind::FdDirectory => match fd {
                 Some(f) if f.kind == "file" => {
                     let dir = f.name.rsplit_once('/').map_or("", |(d, _)| d);
@@ -473,8 +477,9 @@ impl Event for RuntimeEvent {
                 Some(f) if f.kind == "file" => s(crate::tracker::base_name(&f.name)),
                 _ => FieldValue::Absent,
             },
-            Kind::FdSip | Kind::FdCip => fd.map_or(FieldValue::Absent, |f| opt(f.sip.as_deref())),
-            Kind::FdDip => fd.map_or(FieldValue::Absent, |f| opt(f.dip.as_deref())),
+            // Falco: s = server, c = client (whichever side this process is)
+            Kind::FdSip | Kind::FdDip => fd.map_or(FieldValue::Absent, |f| opt(f.dip.as_deref())),
+            Kind::FdCip => fd.map_or(FieldValue::Absent, |f| opt(f.sip.as_deref())),
             Kind::FdSport | Kind::FdDport => {
                 fd.and_then(|f| f.dport).map_or(FieldValue::Absent, num)
             }
@@ -521,6 +526,11 @@ impl Event for RuntimeEvent {
                 .unwrap_or_default(),
             ),
             Kind::K8sPodSa => opt(pod.and_then(|p| p.service_account.as_deref())),
+            Kind::ProcTty => num(p.tty),
+            Kind::ThreadCapEffective => {
+                owned(crate::names::capabilities(p.cap_effective).replace('|', " "))
+            }
+            Kind::FdL4proto => opt(fd.and_then(|f| f.l4proto.as_deref())),
         }
     }
 
@@ -634,7 +644,7 @@ mod tests {
     fn resolve_errors_are_plain() {
         assert!(
             RuntimeFields
-                .resolve("proc.tty", None)
+                .resolve("proc.cwd", None)
                 .unwrap_err()
                 .contains("unknown field")
         );

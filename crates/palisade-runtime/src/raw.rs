@@ -146,17 +146,17 @@ impl fmt::Display for RawKind {
 /// Sizes and offsets from `sensor.h`.
 pub mod layout {
     /// `struct pal_header`.
-    pub const HEADER: usize = 280;
+    pub const HEADER: usize = 296;
     /// `struct pal_exec`.
-    pub const EXEC: usize = 1832;
+    pub const EXEC: usize = 1848;
     /// `struct pal_sock`.
-    pub const SOCK: usize = 440;
+    pub const SOCK: usize = 456;
     /// `struct pal_open`.
-    pub const OPEN: usize = 560;
+    pub const OPEN: usize = 576;
     /// `struct pal_syscall` without its strings.
-    pub const SYSCALL_SHORT: usize = 328;
+    pub const SYSCALL_SHORT: usize = 344;
     /// `struct pal_syscall`.
-    pub const SYSCALL: usize = 712;
+    pub const SYSCALL: usize = 728;
     /// `PAL_COMM_LEN`.
     pub const COMM: usize = 16;
     /// `PAL_CGROUP_NAME_LEN`.
@@ -214,6 +214,10 @@ pub struct RawHeader {
     pub cgroup_leaf: String,
     /// Name of that cgroup's parent.
     pub cgroup_parent: String,
+    /// Controlling terminal as procfs' tty_nr (0: none).
+    pub tty_nr: u32,
+    /// Effective capabilities.
+    pub cap_effective: u64,
 }
 
 /// Socket addresses of a connect / listen / accept.
@@ -233,6 +237,8 @@ pub struct RawSock {
     pub remote_addr: [u8; 16],
     /// Path of an AF_UNIX address (`@name` for the abstract namespace).
     pub unix_path: String,
+    /// SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3 (0 unknown).
+    pub sock_type: u16,
 }
 
 /// What a record carries after its header.
@@ -406,17 +412,19 @@ pub fn decode(b: &[u8]) -> Result<RawEvent, DecodeError> {
         comm: cstr(b, 72, l::COMM),
         cgroup_leaf: cstr(b, 88, l::CGROUP_NAME),
         cgroup_parent: cstr(b, 184, l::CGROUP_NAME),
+        tty_nr: u32_at(b, 280),
+        cap_effective: u64_at(b, 288),
     };
     let body = match kind {
         RawKind::Exec => {
             need(b, l::EXEC)?;
-            let args_len = (u32_at(b, 284) as usize).min(l::ARGS);
+            let args_len = (u32_at(b, 300) as usize).min(l::ARGS);
             RawBody::Exec {
-                exe_nlink: u32_at(b, 280),
-                exe_ino: u64_at(b, 288),
-                filename: cstr(b, 296, l::PATH),
-                exe_path: leaf_first_path(&b[552..552 + l::PATH]),
-                args: split_nul(&b[808..808 + args_len]),
+                exe_nlink: u32_at(b, 296),
+                exe_ino: u64_at(b, 304),
+                filename: cstr(b, 312, l::PATH),
+                exe_path: leaf_first_path(&b[568..568 + l::PATH]),
+                args: split_nul(&b[824..824 + args_len]),
                 args_truncated: args_len == l::ARGS,
             }
         }
@@ -424,20 +432,21 @@ pub fn decode(b: &[u8]) -> Result<RawEvent, DecodeError> {
             need(b, l::SOCK)?;
             let mut local_addr = [0u8; 16];
             let mut remote_addr = [0u8; 16];
-            local_addr.copy_from_slice(&b[296..312]);
-            remote_addr.copy_from_slice(&b[312..328]);
-            let raw_unix = &b[328..328 + l::UNIX_PATH];
+            local_addr.copy_from_slice(&b[312..328]);
+            remote_addr.copy_from_slice(&b[328..344]);
+            let raw_unix = &b[344..344 + l::UNIX_PATH];
             // An abstract socket's name starts with a NUL byte.
             let unix_path = if raw_unix[0] == 0 && raw_unix.get(1).is_some_and(|&c| c != 0) {
-                format!("@{}", cstr(b, 329, l::UNIX_PATH - 1))
+                format!("@{}", cstr(b, 345, l::UNIX_PATH - 1))
             } else {
-                cstr(b, 328, l::UNIX_PATH)
+                cstr(b, 344, l::UNIX_PATH)
             };
             RawBody::Sock(RawSock {
-                fd: u32_at(b, 280) as i32,
-                family: u16_at(b, 284),
-                local_port: u16_at(b, 286),
-                remote_port: u16_at(b, 288),
+                fd: u32_at(b, 296) as i32,
+                family: u16_at(b, 300),
+                local_port: u16_at(b, 302),
+                remote_port: u16_at(b, 304),
+                sock_type: u16_at(b, 306),
                 local_addr,
                 remote_addr,
                 unix_path,
@@ -446,24 +455,24 @@ pub fn decode(b: &[u8]) -> Result<RawEvent, DecodeError> {
         RawKind::Open | RawKind::Unlink => {
             need(b, l::OPEN)?;
             RawBody::Open {
-                flags: u32_at(b, 280) as i32,
-                mode: u32_at(b, 284),
-                ret: u64_at(b, 288) as i64,
-                matched: u32_at(b, 296),
-                path: cstr(b, 304, l::PATH),
+                flags: u32_at(b, 296) as i32,
+                mode: u32_at(b, 300),
+                ret: u64_at(b, 304) as i64,
+                matched: u32_at(b, 312),
+                path: cstr(b, 320, l::PATH),
             }
         }
         _ => {
             need(b, l::SYSCALL_SHORT)?;
             let mut args = [0i64; 6];
             for (i, arg) in args.iter_mut().enumerate() {
-                *arg = u64_at(b, 280 + 8 * i) as i64;
+                *arg = u64_at(b, 296 + 8 * i) as i64;
             }
             let strings = if b.len() >= l::SYSCALL {
                 [
-                    cstr(b, 328, l::STR),
-                    cstr(b, 456, l::STR),
-                    cstr(b, 584, l::STR),
+                    cstr(b, 344, l::STR),
+                    cstr(b, 472, l::STR),
+                    cstr(b, 600, l::STR),
                 ]
             } else {
                 Default::default()
@@ -546,7 +555,7 @@ mod tests {
         put_u32(&mut b, 68, 4_026_532_330);
         put_str(&mut b, 88, 96, "libpod-8a73346ba4ca");
         put_str(&mut b, 184, 96, "libpod_parent");
-        put_u64(&mut b, 280, 9);
+        put_u64(&mut b, 296, 9);
         let e = decode(&b).unwrap();
         assert_eq!(e.kind, RawKind::Exit);
         let h = &e.header;
@@ -578,14 +587,14 @@ mod tests {
     #[test]
     fn exec_body_reassembles_the_leaf_first_path_and_argv() {
         let mut b = record(RawKind::Exec.number(), layout::EXEC, 7, "exe");
-        put_u32(&mut b, 280, 1);
-        put_u64(&mut b, 288, 777);
-        put_str(&mut b, 296, 256, "/proc/self/exe");
+        put_u32(&mut b, 296, 1);
+        put_u64(&mut b, 304, 793);
+        put_str(&mut b, 312, 256, "/proc/self/exe");
         let comps = b"busybox\0bin\0";
-        b[552..552 + comps.len()].copy_from_slice(comps);
+        b[568..568 + comps.len()].copy_from_slice(comps);
         let argv = b"cat\0/etc/shadow\0";
-        b[808..808 + argv.len()].copy_from_slice(argv);
-        put_u32(&mut b, 284, argv.len() as u32);
+        b[824..824 + argv.len()].copy_from_slice(argv);
+        put_u32(&mut b, 300, argv.len() as u32);
         let e = decode(&b).unwrap();
         match e.body {
             RawBody::Exec {
@@ -596,7 +605,7 @@ mod tests {
                 args,
                 args_truncated,
             } => {
-                assert_eq!((exe_nlink, exe_ino), (1, 777));
+                assert_eq!((exe_nlink, exe_ino), (1, 793));
                 assert_eq!(filename, "/proc/self/exe");
                 assert_eq!(exe_path, "/bin/busybox");
                 assert_eq!(args, vec!["cat", "/etc/shadow"]);
@@ -609,28 +618,28 @@ mod tests {
     #[test]
     fn sock_and_open_bodies() {
         let mut b = record(RawKind::Connect.number(), layout::SOCK, 9, "nc");
-        put_u32(&mut b, 280, 3);
-        put_u16(&mut b, 284, 2);
-        put_u16(&mut b, 288, 3333);
-        b[312..316].copy_from_slice(&[10, 0, 0, 5]);
+        put_u32(&mut b, 296, 3);
+        put_u16(&mut b, 300, 2);
+        put_u16(&mut b, 304, 3333);
+        b[328..332].copy_from_slice(&[10, 0, 0, 5]);
         let e = decode(&b).unwrap();
         let RawBody::Sock(s) = e.body else { panic!() };
         assert_eq!((s.fd, s.family, s.remote_port), (3, 2, 3333));
         assert_eq!(&s.remote_addr[..4], &[10, 0, 0, 5]);
 
         let mut b = record(RawKind::Connect.number(), layout::SOCK, 9, "curl");
-        put_u16(&mut b, 284, 1);
-        b[329..337].copy_from_slice(b"abstract");
+        put_u16(&mut b, 300, 1);
+        b[345..353].copy_from_slice(b"abstract");
         let RawBody::Sock(s) = decode(&b).unwrap().body else {
             panic!()
         };
         assert_eq!(s.unix_path, "@abstract");
 
         let mut b = record(RawKind::Open.number(), layout::OPEN, 9, "cat");
-        put_u32(&mut b, 280, 0o1101);
-        put_u64(&mut b, 288, (-13i64) as u64);
-        put_u32(&mut b, 296, 2);
-        put_str(&mut b, 304, 256, "/tmp/cgrp/release_agent");
+        put_u32(&mut b, 296, 0o1101);
+        put_u64(&mut b, 304, (-13i64) as u64);
+        put_u32(&mut b, 312, 2);
+        put_str(&mut b, 320, 256, "/tmp/cgrp/release_agent");
         let e = decode(&b).unwrap();
         assert_eq!(
             e.body,
@@ -648,12 +657,12 @@ mod tests {
     fn short_and_unknown_records_are_errors() {
         assert!(matches!(
             decode(&[0u8; 10]),
-            Err(DecodeError::Short { need: 280, got: 10 })
+            Err(DecodeError::Short { need: 296, got: 10 })
         ));
-        let b = record(RawKind::Exec.number(), 300, 1, "x");
+        let b = record(RawKind::Exec.number(), 316, 1, "x");
         assert!(matches!(
             decode(&b),
-            Err(DecodeError::Short { need: 1832, .. })
+            Err(DecodeError::Short { need: 1848, .. })
         ));
         let b = record(99, layout::SYSCALL, 1, "x");
         assert_eq!(decode(&b), Err(DecodeError::Kind(99)));

@@ -471,6 +471,8 @@ impl Tracker {
             } else {
                 format!("{}/{}", h.cgroup_parent, h.cgroup_leaf)
             },
+            tty: h.tty_nr,
+            cap_effective: h.cap_effective,
         }
     }
 }
@@ -500,6 +502,12 @@ fn sock_fd(kind: RawKind, s: &RawSock) -> Fd {
         };
     }
     let fam = if s.family == 2 { "ipv4" } else { "ipv6" };
+    let l4proto = match s.sock_type {
+        1 => Some("tcp".to_owned()),
+        2 => Some("udp".to_owned()),
+        3 => Some("raw".to_owned()),
+        _ => None,
+    };
     let local = ip_text(s.family, &s.local_addr);
     let remote = ip_text(s.family, &s.remote_addr);
     let join = |ip: &str, port: u16| {
@@ -519,6 +527,7 @@ fn sock_fd(kind: RawKind, s: &RawSock) -> Fd {
             dport: Some(s.remote_port),
             read: true,
             write: true,
+            l4proto,
             ..Fd::default()
         },
         RawKind::Listen => Fd {
@@ -528,6 +537,7 @@ fn sock_fd(kind: RawKind, s: &RawSock) -> Fd {
             dip: Some(local),
             dport: Some(s.local_port),
             server: true,
+            l4proto,
             ..Fd::default()
         },
         _ => Fd {
@@ -545,6 +555,7 @@ fn sock_fd(kind: RawKind, s: &RawSock) -> Fd {
             server: true,
             read: true,
             write: true,
+            l4proto,
         },
     }
 }

@@ -179,6 +179,19 @@ static __always_inline void fill_header(struct pal_header *h, u32 kind)
 	h->cgroup_leaf[0] = 0;
 	h->cgroup_parent[0] = 0;
 	fill_cgroup(h, task);
+
+	/* Controlling terminal, encoded as the kernel's new_encode_dev (procfs tty_nr). */
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	h->tty_nr = 0;
+	h->pad = 0;
+	if (tty) {
+		u32 major = BPF_CORE_READ(tty, driver, major);
+		u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		h->tty_nr = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+	}
+	h->cap_effective = 0;
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	bpf_core_read(&h->cap_effective, sizeof(h->cap_effective), &cred->cap_effective);
 }
 
 /* The path of a file, components leaf first, NUL-separated, crossing mounts upwards. */
@@ -363,6 +376,7 @@ static __always_inline int sock_from_fd(struct pal_sock *e, int fd)
 	if (family != AF_INET && family != AF_INET6)
 		return -1;
 	e->family = family;
+	e->sock_type = BPF_CORE_READ(sock, type);
 	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
@@ -417,6 +431,11 @@ int connect_enter(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	e->fd = (s32)ctx->args[0];
 	e->family = family;
+	{
+		struct file *file = fd_file(e->fd);
+		struct socket *sock = file ? BPF_CORE_READ(file, private_data) : 0;
+		e->sock_type = sock ? BPF_CORE_READ(sock, type) : 0;
+	}
 	if (family == AF_UNIX) {
 		bpf_probe_read_user_str(e->unix_path, sizeof(e->unix_path), uaddr + 2);
 	} else {
@@ -803,3 +822,10 @@ int bpf_enter(struct trace_event_raw_sys_enter *ctx)
 	submit(e);
 	return 0;
 }
+
+/* The layouts user space decodes by offset (crates/palisade-runtime/src/raw.rs). */
+_Static_assert(sizeof(struct pal_header) == 296, "pal_header layout");
+_Static_assert(sizeof(struct pal_exec) == 1848, "pal_exec layout");
+_Static_assert(sizeof(struct pal_sock) == 456, "pal_sock layout");
+_Static_assert(sizeof(struct pal_open) == 576, "pal_open layout");
+_Static_assert(sizeof(struct pal_syscall) == 728, "pal_syscall layout");

@@ -39,7 +39,7 @@ enum pal_kind {
 	PAL_UNLINK = 19,
 };
 
-/* 280 bytes, at the start of every record. */
+/* 296 bytes, at the start of every record. */
 struct pal_header {
 	u64 ts_boot_ns;      /* 0: bpf_ktime_get_boot_ns */
 	u64 cgroup_v2_id;    /* 8: bpf_get_current_cgroup_id */
@@ -59,44 +59,47 @@ struct pal_header {
 	char comm[PAL_COMM_LEN];                 /* 72 */
 	char cgroup_leaf[PAL_CGROUP_NAME_LEN];   /* 88 */
 	char cgroup_parent[PAL_CGROUP_NAME_LEN]; /* 184 */
+	u32 tty_nr;          /* 280: controlling terminal, as /proc/<pid>/stat's tty_nr (0: none) */
+	u32 pad;             /* 284 */
+	u64 cap_effective;   /* 288: effective capability mask */
 };
 
 /* PAL_EXEC. */
 struct pal_exec {
 	struct pal_header h;
-	u32 exe_nlink;       /* 280: 0 for deleted or memfd executables */
-	u32 args_len;        /* 284: bytes of args used (NUL-separated argv) */
-	u64 exe_ino;         /* 288 */
-	char filename[PAL_PATH_LEN]; /* 296: the path given to execve */
-	char exe_path[PAL_PATH_LEN]; /* 552: the executable's path, components leaf first, NUL-separated */
-	char args[PAL_ARGS_LEN];     /* 808 */
-};                               /* 1832 */
+	u32 exe_nlink;       /* 296: 0 for deleted or memfd executables */
+	u32 args_len;        /* 300: bytes of args used (NUL-separated argv) */
+	u64 exe_ino;         /* 304 */
+	char filename[PAL_PATH_LEN]; /* 312: the path given to execve */
+	char exe_path[PAL_PATH_LEN]; /* 568: the executable's path, components leaf first, NUL-separated */
+	char args[PAL_ARGS_LEN];     /* 824 */
+};                               /* 1848 */
 
 /* PAL_CONNECT, PAL_LISTEN, PAL_ACCEPT. */
 struct pal_sock {
 	struct pal_header h;
-	s32 fd;              /* 280 */
-	u16 family;          /* 284 */
-	u16 local_port;      /* 286 */
-	u16 remote_port;     /* 288 */
-	u16 pad;             /* 290 */
-	u32 pad2;            /* 292 */
-	u8 local_addr[16];   /* 296 */
-	u8 remote_addr[16];  /* 312 */
-	char unix_path[PAL_UNIX_PATH_LEN]; /* 328 */
-	u32 pad3;            /* 436 */
-};                       /* 440 */
+	s32 fd;              /* 296 */
+	u16 family;          /* 300 */
+	u16 local_port;      /* 302 */
+	u16 remote_port;     /* 304 */
+	u16 sock_type;       /* 306: SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3 */
+	u32 pad2;            /* 308 */
+	u8 local_addr[16];   /* 312 */
+	u8 remote_addr[16];  /* 328 */
+	char unix_path[PAL_UNIX_PATH_LEN]; /* 344 */
+	u32 pad3;            /* 452 */
+};                       /* 456 */
 
 /* PAL_OPEN, PAL_UNLINK. */
 struct pal_open {
 	struct pal_header h;
-	s32 flags;           /* 280 */
-	u32 mode;            /* 284 */
-	s64 ret;             /* 288: fd or -errno (unlink: 0 or -errno) */
-	u32 matched;         /* 296: PAL_MATCH_* */
-	u32 pad;             /* 300 */
-	char path[PAL_PATH_LEN]; /* 304 */
-};                           /* 560 */
+	s32 flags;           /* 296 */
+	u32 mode;            /* 300 */
+	s64 ret;             /* 304: fd or -errno (unlink: 0 or -errno) */
+	u32 matched;         /* 312: PAL_MATCH_* */
+	u32 pad;             /* 316 */
+	char path[PAL_PATH_LEN]; /* 320 */
+};                           /* 576 */
 
 #define PAL_MATCH_PREFIX 1
 #define PAL_MATCH_ESCAPE_TARGET 2
@@ -104,14 +107,14 @@ struct pal_open {
 /* Everything else: raw syscall arguments plus up to three strings they point to. */
 struct pal_syscall {
 	struct pal_header h;
-	s64 args[6];         /* 280 */
-	char str0[PAL_STR_LEN]; /* 328 */
-	char str1[PAL_STR_LEN]; /* 456 */
-	char str2[PAL_STR_LEN]; /* 584 */
-};                          /* 712 */
+	s64 args[6];         /* 296 */
+	char str0[PAL_STR_LEN]; /* 344 */
+	char str1[PAL_STR_LEN]; /* 472 */
+	char str2[PAL_STR_LEN]; /* 600 */
+};                          /* 728 */
 
 /* Sizes of the short form of pal_syscall (no strings). */
-#define PAL_SYSCALL_SHORT 328
+#define PAL_SYSCALL_SHORT 344
 
 /* One entry of the sensitive-path table (array map `open_prefixes`). */
 struct pal_prefix {

@@ -179,14 +179,35 @@ struct css_set {
 	struct cgroup *dfl_cgrp;
 };
 
+/* u64 since 6.3 (before: u32 cap[2], the same bytes on little-endian). */
+typedef struct {
+	u64 val;
+} kernel_cap_t;
+
 struct cred {
+	kernel_cap_t cap_effective;
 	kuid_t uid;
 	kgid_t gid;
 	kuid_t euid;
 	kgid_t egid;
 };
 
+struct tty_driver {
+	int major;
+	int minor_start;
+};
+
+struct tty_struct {
+	struct tty_driver *driver;
+	int index;
+};
+
+struct signal_struct {
+	struct tty_struct *tty;
+};
+
 struct task_struct {
+	struct signal_struct *signal;
 	pid_t pid;
 	pid_t tgid;
 	int exit_code;
@@ -224,6 +245,7 @@ struct sock {
 };
 
 struct socket {
+	short type;
 	struct sock *sk;
 };
 

@@ -213,6 +213,16 @@ pub fn header_from_proc(pid: u32, kind: RawKind) -> Option<RawHeader> {
     let mut parts = path.trim_end_matches('/').rsplit('/');
     let leaf = parts.next().unwrap_or("").to_owned();
     let parent = parts.next().unwrap_or("").to_owned();
+    // tty_nr is the 7th field of stat, the 5th after the `)` that ends comm
+    let tty_nr = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().nth(4)?.parse().ok())
+        .unwrap_or(0);
+    let cap_effective = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0);
     let loginuid = fs::read_to_string(format!("/proc/{pid}/loginuid"))
         .ok()
         .and_then(|s| s.trim().parse().ok())
@@ -241,6 +251,8 @@ pub fn header_from_proc(pid: u32, kind: RawKind) -> Option<RawHeader> {
         } else {
             parent
         },
+        tty_nr,
+        cap_effective,
     })
 }
 
