@@ -654,6 +654,18 @@ int unlinkat_exit(struct trace_event_raw_sys_exit *ctx)
 	return open_exit(ctx->ret);
 }
 
+SEC("tracepoint/syscalls/sys_enter_unlink")
+int unlink_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter((const char *)ctx->args[0], O_TRUNC, 0, PAL_UNLINK);
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlink")
+int unlink_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
+
 /* ---- namespaces, mounts, privileges, kernel ---- */
 
 SEC("tracepoint/syscalls/sys_enter_setns")

@@ -111,11 +111,17 @@ pub static HOOKS: &[Hook] = &[
     },
     Hook {
         event: "unlink",
-        variants: &[v(&[
-            ("unlinkat_enter", Tp("syscalls", "sys_enter_unlinkat")),
-            ("unlinkat_exit", Tp("syscalls", "sys_exit_unlinkat")),
-        ])],
-        all: false,
+        variants: &[
+            v(&[
+                ("unlinkat_enter", Tp("syscalls", "sys_enter_unlinkat")),
+                ("unlinkat_exit", Tp("syscalls", "sys_exit_unlinkat")),
+            ]),
+            v(&[
+                ("unlink_enter", Tp("syscalls", "sys_enter_unlink")),
+                ("unlink_exit", Tp("syscalls", "sys_exit_unlink")),
+            ]),
+        ],
+        all: true,
     },
     Hook {
         event: "setns",
