@@ -101,10 +101,11 @@ attack_pod = pod("kube-proxy-7xk2p", "shop", [{
     volumes=[{"name": "host", "hostPath": {"path": "/"}}])
 event(180, "create", CI, CI_GROUPS, "pods", namespace="shop", code=201, request=attack_pod,
       stages=("RequestReceived", "ResponseComplete"))
-# 5. Into the pod, and from there into the node.
+# 5. Into the pod, and from there into the node (what the node's runtime sensor saw meanwhile:
+#    ../runtime/make_runtime_recording.py).
 event(210, "create", CI, CI_GROUPS, "pods", namespace="shop", name="kube-proxy-7xk2p", subresource="exec",
       code=101, uri="/api/v1/namespaces/shop/pods/kube-proxy-7xk2p/exec?command=nsenter&command=-t&command=1"
-                    "&command=-m&command=-u&command=-i&command=-n&command=sh&container=kube-proxy&stdin=true&tty=true",
+                    "&command=-m&command=-u&command=-i&command=-n&command=-p&command=sh&container=kube-proxy&stdin=true&tty=true",
       stages=("ResponseStarted", "ResponseComplete"))
 # 6. Persistence and profit: a CronJob running a miner against a stratum pool.
 cronjob = {"kind": "CronJob", "apiVersion": "batch/v1",

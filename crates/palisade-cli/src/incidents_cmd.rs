@@ -96,7 +96,17 @@ pub fn incidents(
     alerts: &[AlertRecord],
     findings: &[Finding],
 ) -> Vec<Incident> {
-    let mut incidents = correlate(catalogue, Options::default(), alerts, findings);
+    incidents_with(catalogue, Options::default(), alerts, findings)
+}
+
+/// [`incidents`] with correlation options.
+pub fn incidents_with(
+    catalogue: &Catalogue,
+    options: Options,
+    alerts: &[AlertRecord],
+    findings: &[Finding],
+) -> Vec<Incident> {
+    let mut incidents = correlate(catalogue, options, alerts, findings);
     incidents.sort_by(|a, b| {
         b.score
             .total

@@ -42,8 +42,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run an embedded cryptojacking attack through scan, detect and correlation: the
-    /// incident on the ATT&CK matrix, and an HTML report.
+    // No doc comment here: it would replace the long help written on DemoArgs.
     Demo(demo_cmd::DemoArgs),
     /// Scan manifests, RBAC, Dockerfiles and Compose files for misconfigurations.
     Scan(scan_cmd::ScanArgs),
