@@ -3,7 +3,10 @@
 //! incident on the ATT&CK matrix and written as the HTML report.
 
 use crate::catalogue::{AttackOpts, localise};
-use crate::detect_cmd::{alert_record, load_pack_rules, runtime_alert_record, source_engine};
+use crate::detect_cmd::{
+    InputStats, alert_record, load_pack_rules, replay_audit_reader, replay_runtime_reader,
+    runtime_alert_record, source_engine,
+};
 use crate::incidents_cmd::{TextView, fit, incidents_with, short_time};
 use crate::report_cmd::{incident_view, localise_alert, render_html};
 use crate::term::{ColorChoice, use_color, width};
@@ -12,10 +15,9 @@ use clap::Args;
 use palisade_core::{AlertRecord, Finding, Severity};
 use palisade_correlate::{EvidenceKind, Incident};
 use palisade_engine::EngineOptions;
-use palisade_engine::k8s_audit::{AuditEvent, K8sAuditFields, split_events};
+use palisade_engine::k8s_audit::K8sAuditFields;
 use palisade_report::html::ReportSources;
 use palisade_report::term_text::{sanitize, wrap};
-use palisade_runtime::recording::{RecordingLine, parse_line};
 use palisade_scan::{ScanOptions, Source};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -162,26 +164,22 @@ fn detect_audit(catalogue: &palisade_attack::Catalogue) -> Result<Replay> {
         bail!("the built-in Kubernetes audit rules did not load");
     }
     let mut replay = Replay::default();
-    for (location, item) in split_events(AUDIT_LOG.text.as_bytes()) {
-        replay.events += 1;
-        let problem = match item {
-            Err(problem) => problem.to_string(),
-            Ok(text) => match AuditEvent::parse(&text) {
-                Ok(event) => {
-                    engine.process(&event, |alert| {
-                        replay
-                            .alerts
-                            .push(alert_record(&alert, &event, &table, catalogue));
-                    });
-                    continue;
-                }
-                Err(e) => e.message().to_string(),
-            },
-        };
-        replay
-            .problems
-            .push(format!("{}:{location}: {problem}", AUDIT_LOG.path));
-    }
+    let mut stats = InputStats::default();
+    replay_audit_reader(
+        AUDIT_LOG.path,
+        AUDIT_LOG.text.as_bytes(),
+        &mut engine,
+        &mut stats,
+        &indicatif::ProgressBar::hidden(),
+        false,
+        &mut |alert, event| {
+            replay
+                .alerts
+                .push(alert_record(&alert, event, &table, catalogue));
+        },
+    );
+    replay.events = stats.read;
+    replay.problems = stats.problems;
     Ok(replay)
 }
 
@@ -195,26 +193,21 @@ fn detect_runtime(catalogue: &palisade_attack::Catalogue) -> Result<Replay> {
         bail!("the built-in runtime rules did not load");
     }
     let mut replay = Replay::default();
-    for (index, line) in RUNTIME_RECORDING.text.lines().enumerate() {
-        match parse_line(line, index + 1) {
-            Ok(RecordingLine::Blank | RecordingLine::Header(_)) => {}
-            Ok(RecordingLine::Event(event)) => {
-                replay.events += 1;
-                engine.process(event.as_ref(), |alert| {
-                    replay
-                        .alerts
-                        .push(runtime_alert_record(&alert, &event, catalogue));
-                });
-            }
-            Err(p) => {
-                replay.events += 1;
-                replay.problems.push(format!(
-                    "{}:{}:{}: {}",
-                    RUNTIME_RECORDING.path, p.line, p.column, p.message
-                ));
-            }
-        }
-    }
+    let mut stats = InputStats::default();
+    replay_runtime_reader(
+        RUNTIME_RECORDING.path,
+        RUNTIME_RECORDING.text.as_bytes(),
+        &mut engine,
+        &mut stats,
+        &indicatif::ProgressBar::hidden(),
+        &mut |alert, event| {
+            replay
+                .alerts
+                .push(runtime_alert_record(&alert, event, catalogue));
+        },
+    );
+    replay.events = stats.read;
+    replay.problems = stats.problems;
     Ok(replay)
 }
 

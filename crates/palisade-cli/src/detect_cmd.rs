@@ -421,44 +421,62 @@ pub fn replay_audit(
     for file in files {
         progress.set_message(file.display().to_string());
         let shown = file.display().to_string();
-        let reader = match open_input(file) {
-            Ok(r) => r,
-            Err(e) => {
-                stats.skip("unreadable input", format!("{shown}: {e:#}"));
-                continue;
-            }
-        };
-        for (location, item) in split_events(reader) {
-            stats.read += 1;
-            if stats.read.is_multiple_of(4096) {
-                progress.set_position(stats.read);
-            }
-            let text = match item {
-                Ok(text) => text,
-                Err(problem) => {
-                    stats.skip("malformed input", format!("{shown}:{location}: {problem}"));
-                    continue;
-                }
-            };
-            let event = match AuditEvent::parse(&text) {
-                Ok(e) => e,
-                Err(e) => {
-                    stats.skip(
-                        "not an audit event",
-                        format!("{shown}:{location}: {}", e.message()),
-                    );
-                    continue;
-                }
-            };
-            stats.parsed += 1;
-            if parse_only && engine.rules().next().is_none() {
-                continue;
-            }
-            engine.process(&event, |alert| on_alert(alert, &event));
+        match open_input(file) {
+            Ok(reader) => replay_audit_reader(
+                &shown,
+                reader,
+                engine,
+                stats,
+                progress,
+                parse_only,
+                &mut on_alert,
+            ),
+            Err(e) => stats.skip("unreadable input", format!("{shown}: {e:#}")),
         }
     }
     progress.finish_and_clear();
 }
+
+/// [`replay_audit`] over one reader named `shown` in messages (the demo's embedded log).
+pub fn replay_audit_reader(
+    shown: &str,
+    reader: impl BufRead + Send,
+    engine: &mut Engine<'_>,
+    stats: &mut InputStats,
+    progress: &indicatif::ProgressBar,
+    parse_only: bool,
+    on_alert: &mut impl FnMut(Alert<'_>, &AuditEvent<'_>),
+) {
+    for (location, item) in split_events(reader) {
+        stats.read += 1;
+        if stats.read.is_multiple_of(4096) {
+            progress.set_position(stats.read);
+        }
+        let text = match item {
+            Ok(text) => text,
+            Err(problem) => {
+                stats.skip("malformed input", format!("{shown}:{location}: {problem}"));
+                continue;
+            }
+        };
+        let event = match AuditEvent::parse(&text) {
+            Ok(e) => e,
+            Err(e) => {
+                stats.skip(
+                    "not an audit event",
+                    format!("{shown}:{location}: {}", e.message()),
+                );
+                continue;
+            }
+        };
+        stats.parsed += 1;
+        if parse_only && engine.rules().next().is_none() {
+            continue;
+        }
+        engine.process(&event, |alert| on_alert(alert, &event));
+    }
+}
+
 /// Where alerts go: the output format on stdout or a file, the store, and the counts the
 /// summary reports. Shared by `detect` (replays) and `watch` (live).
 pub struct AlertWriter<'c> {
@@ -709,47 +727,57 @@ pub fn replay_runtime(
     progress: &indicatif::ProgressBar,
     mut on_alert: impl FnMut(Alert<'_>, &palisade_runtime::RuntimeEvent),
 ) {
-    use palisade_runtime::recording::{RecordingLine, parse_line};
     for file in files {
         progress.set_message(file.display().to_string());
         let shown = file.display().to_string();
-        let reader = match open_input(file) {
-            Ok(r) => r,
-            Err(e) => {
-                stats.skip("unreadable input", format!("{shown}: {e:#}"));
-                continue;
+        match open_input(file) {
+            Ok(reader) => {
+                replay_runtime_reader(&shown, reader, engine, stats, progress, &mut on_alert)
             }
-        };
-        for (index, line) in reader.split(b'\n').enumerate() {
-            let line_no = index + 1;
-            let line = match line {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                Err(e) => {
-                    stats.skip("unreadable input", format!("{shown}:{line_no}: {e}"));
-                    break;
-                }
-            };
-            match parse_line(&line, line_no) {
-                Ok(RecordingLine::Blank | RecordingLine::Header(_)) => {}
-                Ok(RecordingLine::Event(event)) => {
-                    stats.read += 1;
-                    stats.parsed += 1;
-                    if stats.read.is_multiple_of(4096) {
-                        progress.set_position(stats.read);
-                    }
-                    engine.process(event.as_ref(), |alert| on_alert(alert, &event));
-                }
-                Err(p) => {
-                    stats.read += 1;
-                    stats.skip(
-                        "not a runtime event",
-                        format!("{shown}:{}:{}: {}", p.line, p.column, p.message),
-                    );
-                }
-            }
+            Err(e) => stats.skip("unreadable input", format!("{shown}: {e:#}")),
         }
     }
     progress.finish_and_clear();
+}
+
+/// [`replay_runtime`] over one reader named `shown` in messages.
+pub fn replay_runtime_reader(
+    shown: &str,
+    reader: impl BufRead,
+    engine: &mut Engine<'_>,
+    stats: &mut InputStats,
+    progress: &indicatif::ProgressBar,
+    on_alert: &mut impl FnMut(Alert<'_>, &palisade_runtime::RuntimeEvent),
+) {
+    use palisade_runtime::recording::{RecordingLine, parse_line};
+    for (index, line) in reader.split(b'\n').enumerate() {
+        let line_no = index + 1;
+        let line = match line {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                stats.skip("unreadable input", format!("{shown}:{line_no}: {e}"));
+                break;
+            }
+        };
+        match parse_line(&line, line_no) {
+            Ok(RecordingLine::Blank | RecordingLine::Header(_)) => {}
+            Ok(RecordingLine::Event(event)) => {
+                stats.read += 1;
+                stats.parsed += 1;
+                if stats.read.is_multiple_of(4096) {
+                    progress.set_position(stats.read);
+                }
+                engine.process(event.as_ref(), |alert| on_alert(alert, &event));
+            }
+            Err(p) => {
+                stats.read += 1;
+                stats.skip(
+                    "not a runtime event",
+                    format!("{shown}:{}:{}: {}", p.line, p.column, p.message),
+                );
+            }
+        }
+    }
 }
 
 fn progress_bar(enabled: bool) -> indicatif::ProgressBar {

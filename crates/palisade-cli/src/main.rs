@@ -42,27 +42,39 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    // No doc comment here: it would replace the long help written on DemoArgs.
+    // `about` only (a doc comment here would also replace the long help of the Args struct).
     Demo(demo_cmd::DemoArgs),
-    /// Scan manifests, RBAC, Dockerfiles and Compose files for misconfigurations.
+    #[command(about = "Scan manifests, RBAC, Dockerfiles and Compose files for misconfigurations.")]
     Scan(scan_cmd::ScanArgs),
-    /// Show the ATT&CK for Containers matrix, or one technique and what covers it.
+    #[command(
+        about = "Show the ATT&CK for Containers matrix, or one technique and what covers it."
+    )]
     Attack(attack_cmd::AttackArgs),
-    /// List the posture checks, or explain one.
+    #[command(about = "List the posture checks, or explain one.")]
     Checks(checks_cmd::ChecksArgs),
-    /// Replay Kubernetes audit logs through the detection rules.
+    #[command(
+        about = "Replay Kubernetes audit logs or runtime recordings through the detection rules."
+    )]
     Detect(detect_cmd::DetectArgs),
-    /// Watch this machine's containers live with the eBPF sensor and the runtime rules.
+    #[command(
+        about = "Watch this machine's containers live with the eBPF sensor and the runtime rules."
+    )]
     Watch(watch_cmd::WatchArgs),
-    /// Lint rules files, or run their test events.
+    #[command(about = "Lint rules files, or run their test events.")]
     Rules(rules_cmd::RulesArgs),
-    /// Query the alerts kept in a store (`--store` on scan/detect), or prune old ones.
+    #[command(
+        about = "Query the alerts kept in a store (`--store` on scan/detect), or prune old ones."
+    )]
     Alerts(alerts_cmd::AlertsArgs),
-    /// Join the stored alerts and the latest scan's findings into incidents (attack chains).
+    #[command(
+        about = "Join the stored alerts and the latest scan's findings into incidents (attack chains)."
+    )]
     Incidents(incidents_cmd::IncidentsArgs),
-    /// What Palisade covers of the ATT&CK for Containers matrix: claimed, deployed, validated.
+    #[command(
+        about = "What Palisade covers of the ATT&CK for Containers matrix: claimed, deployed, validated."
+    )]
     Coverage(coverage_cmd::CoverageArgs),
-    /// Write one self-contained HTML report: matrix heatmap, incidents, posture.
+    #[command(about = "Write one self-contained HTML report: matrix heatmap, incidents, posture.")]
     Report(report_cmd::ReportArgs),
 }
 
