@@ -20,6 +20,10 @@ next to it. MB = 10^6 bytes. Each row runs --runs times (default 3) and the medi
 CPU seconds. The cost ratio is (b) CPU seconds / (a) CPU seconds. Alerts come from the summary
 line `palisade detect` prints on stderr.
 
+With --baseline-bin OLD, every row also runs with an older binary (runs alternate between the
+two, so machine load hits both alike): the report adds a before/after table and checks that the
+alerts, the duplicates and the alerts per rule are identical (exit code 1 if they are not).
+
 Standard library only (Python 3.11). Timings never go in pass/fail tests: see bench/README.md.
 """
 
@@ -38,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +55,8 @@ TARGET_EVENTS_PER_CORE = 400_000
 TARGET_COST_RATIO = 2.0
 # "Flat" peak RSS: twice the events may cost at most this much more memory.
 FLAT_RSS_TOLERANCE = 0.10
+
+BY_RULE_LINE = re.compile(r"^ {4}\s*(?P<n>\d+)  (?P<rule>\S.*)$")
 
 SUMMARY_RE = re.compile(
     r"Summary: (?P<read>\d+) events read, (?P<parsed>\d+) parsed, (?P<skipped>\d+) skipped; "
@@ -74,6 +80,7 @@ class Run:
     alerts: int
     deduplicated: int
     loadavg_before: str
+    by_rule: dict[str, int] = field(default_factory=dict)
 
 
 def log(msg: str) -> None:
@@ -150,6 +157,7 @@ def measure(cmd: list[str], stderr_path: Path, sample_s: float = 0.005) -> Run:
     if not m:
         raise SystemExit(f"no summary line in the output of {' '.join(cmd)}:\n{text[-3000:]}")
     return Run(
+        by_rule=by_rule_counts(text),
         cpu_s=ru.ru_utime + ru.ru_stime,
         user_s=ru.ru_utime,
         sys_s=ru.ru_stime,
@@ -167,10 +175,30 @@ def measure(cmd: list[str], stderr_path: Path, sample_s: float = 0.005) -> Run:
     )
 
 
+def by_rule_counts(stderr_text: str) -> dict[str, int]:
+    """Alerts per rule from the `by rule:` part of the summary `palisade detect` prints."""
+    counts: dict[str, int] = {}
+    lines = stderr_text.splitlines()
+    try:
+        start = lines.index("  by rule:") + 1
+    except ValueError:
+        return counts
+    for line in lines[start:]:
+        m = BY_RULE_LINE.match(line)
+        if not m:
+            break
+        counts[m["rule"]] = int(m["n"])
+    return counts
+
+
 def build_palisade() -> Path:
     log("building palisade (cargo build --release -p palisade-cli) ...")
     subprocess.run(["cargo", "build", "--release", "-p", "palisade-cli"], cwd=REPO, check=True)
-    return REPO / "target" / "release" / "palisade"
+    # Where cargo put it: CARGO_TARGET_DIR when set (relative to the workspace), else target/.
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or "target")
+    if not target.is_absolute():
+        target = REPO / target
+    return target / "release" / "palisade"
 
 
 def generator_digest() -> str:
@@ -301,6 +329,9 @@ def main() -> int:
     ap.add_argument("--falco-rules", type=Path, default=FALCO_RULES, help="Falco's k8s_audit_rules.yaml (default ../shared/...)")
     ap.add_argument("--no-double", action="store_true", help="skip the (b) x2 row")
     ap.add_argument("--json-out", type=Path, help="write every run's raw numbers to this file")
+    ap.add_argument("--baseline-bin", type=Path,
+                    help="also run every row with this (older) palisade binary, alternating runs "
+                         "with the new one; report both and check that alerts per rule agree")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -311,13 +342,17 @@ def main() -> int:
     bin_dir = Path(tempfile.mkdtemp(prefix="palisade-detect-bench-bin-"))
     palisade = bin_dir / "palisade"
     shutil.copy2(built, palisade)
+    baseline = None
+    if args.baseline_bin:
+        baseline = bin_dir / "palisade-baseline"
+        shutil.copy2(args.baseline_bin.resolve(), baseline)
     try:
-        return run_bench(args, built, palisade)
+        return run_bench(args, built, palisade, baseline)
     finally:
         shutil.rmtree(bin_dir, ignore_errors=True)
 
 
-def run_bench(args: argparse.Namespace, built: Path, palisade: Path) -> int:
+def run_bench(args: argparse.Namespace, built: Path, palisade: Path, baseline: Path | None) -> int:
     binary_sha = hashlib.sha256(palisade.read_bytes()).hexdigest()[:16]
     version = subprocess.run([str(palisade), "--version"], capture_output=True, text=True).stdout.strip()
     log_path, gen_meta = ensure_events(args.workdir, args.events, args.seed, args.regenerate)
@@ -338,36 +373,50 @@ def run_bench(args: argparse.Namespace, built: Path, palisade: Path) -> int:
         rows_spec.append(("b2", "built-in pack, file twice (2x events)", [], 2))
 
     results: dict[str, dict] = {}
+    base_results: dict[str, dict] = {}
+    binaries = [("new", palisade, results)]
+    if baseline:
+        binaries.append(("baseline", baseline, base_results))
     with tempfile.TemporaryDirectory(prefix="palisade-detect-bench-") as tmp:
         for key, label, extra, copies in rows_spec:
-            cmd = [str(palisade), "detect", *extra, "--format", "none", *([str(log_path)] * copies)]
-            log(f"[{key}] {label}: {' '.join(cmd)}")
-            runs = []
+            runs: dict[str, list[Run]] = {tag: [] for tag, _, _ in binaries}
+            cmds = {}
+            for tag, binary, _ in binaries:
+                cmds[tag] = [str(binary), "detect", *extra, "--format", "none", *([str(log_path)] * copies)]
+                log(f"[{key}] {label} ({tag}): {' '.join(cmds[tag])}")
+            # Alternate the binaries run by run, so that a change in machine load hits both.
             for i in range(args.runs):
-                r = measure(cmd, Path(tmp) / f"{key}-{i}.stderr")
-                runs.append(r)
-                log(f"    run {i + 1}/{args.runs}: cpu {r.cpu_s:.2f}s wall {r.wall_s:.2f}s "
-                    f"rss {mb(r.vm_hwm_kib):.1f}MB (ru_maxrss {mb(r.maxrss_kib):.1f}MB) alerts {r.alerts} "
-                    f"(load {r.loadavg_before})")
-            results[key] = {
-                "label": label,
-                "command": cmd,
-                "copies": copies,
-                "median": summarise(runs),
-                "runs": [asdict(r) for r in runs],
-            }
+                for tag, _, _ in binaries:
+                    r = measure(cmds[tag], Path(tmp) / f"{key}-{tag}-{i}.stderr")
+                    runs[tag].append(r)
+                    log(f"    {tag} run {i + 1}/{args.runs}: cpu {r.cpu_s:.2f}s wall {r.wall_s:.2f}s "
+                        f"rss {mb(r.vm_hwm_kib):.1f}MB (ru_maxrss {mb(r.maxrss_kib):.1f}MB) alerts {r.alerts} "
+                        f"(load {r.loadavg_before})")
+            for tag, _, out_results in binaries:
+                out_results[key] = {
+                    "label": label,
+                    "command": cmds[tag],
+                    "copies": copies,
+                    "median": summarise(runs[tag]),
+                    "by_rule": runs[tag][0].by_rule,
+                    "runs": [asdict(r) for r in runs[tag]],
+                }
 
+    for res_set in (results, base_results):
+        if not res_set:
+            continue
+        a_set = res_set["a"]["median"]
+        for res in res_set.values():
+            m = res["median"]
+            m["events_per_cpu_s"] = m["events"] / m["cpu_s"] if m["cpu_s"] > 0 else float("inf")
+            m["events_per_wall_s"] = m["events"] / m["wall_s"] if m["wall_s"] > 0 else float("inf")
+            m["cpu_vs_parse_only"] = m["cpu_s"] / a_set["cpu_s"] if a_set["cpu_s"] > 0 else float("inf")
+            m["rule_cpu_us_per_event"] = (m["cpu_s"] / m["events"] - a_set["cpu_s"] / a_set["events"]) * 1e6
     a = results["a"]["median"]
     b = results["b"]["median"]
-    for res in results.values():
-        m = res["median"]
-        m["events_per_cpu_s"] = m["events"] / m["cpu_s"] if m["cpu_s"] > 0 else float("inf")
-        m["events_per_wall_s"] = m["events"] / m["wall_s"] if m["wall_s"] > 0 else float("inf")
-        m["cpu_vs_parse_only"] = m["cpu_s"] / a["cpu_s"] if a["cpu_s"] > 0 else float("inf")
-        m["rule_cpu_us_per_event"] = (m["cpu_s"] / m["events"] - a["cpu_s"] / a["events"]) * 1e6
 
-    header = ["run", "events", "rules", "CPU s", "wall s", "events/s per core", "events/s wall",
-              "CPU vs (a)", "peak RSS MB", "ru_maxrss MB", "alerts"]
+    header = ["run", "events", "rules", "CPU s", "CPU s min-max", "wall s", "events/s per core",
+              "events/s wall", "CPU vs (a)", "peak RSS MB", "ru_maxrss MB", "alerts"]
     rows = []
     for key, res in results.items():
         m = res["median"]
@@ -376,6 +425,7 @@ def run_bench(args: argparse.Namespace, built: Path, palisade: Path) -> int:
             f"{m['events']:,}",
             str(m["rules"]),
             f"{m['cpu_s']:.2f}",
+            f"{m['cpu_s_min']:.2f}-{m['cpu_s_max']:.2f}",
             f"{m['wall_s']:.2f}",
             f"{m['events_per_cpu_s']:,.0f}",
             f"{m['events_per_wall_s']:,.0f}",
@@ -417,6 +467,29 @@ def run_bench(args: argparse.Namespace, built: Path, palisade: Path) -> int:
                    f"{'MET' if growth <= FLAT_RSS_TOLERANCE else 'MISSED'}")
     out.append(f"  rule evaluation cost over parsing: (b) {b['rule_cpu_us_per_event']:.2f} us/event"
                + (f", (c) {results['c']['median']['rule_cpu_us_per_event']:.2f} us/event" if "c" in results else ""))
+    alerts_same = None
+    if base_results:
+        out.append("")
+        out.append(f"baseline: {args.baseline_bin} (runs alternate with the new binary)")
+        header_cmp = ["run", "CPU s before", "CPU s after", "events/s per core before", "events/s per core after",
+                      "vs (a) before", "vs (a) after", "RSS MB before", "RSS MB after", "alerts before", "alerts after"]
+        rows_cmp = []
+        alerts_same = True
+        for key, res in results.items():
+            m, o = res["median"], base_results[key]["median"]
+            same = (m["alerts"] == o["alerts"] and m["deduplicated"] == o["deduplicated"]
+                    and res["by_rule"] == base_results[key]["by_rule"])
+            alerts_same = alerts_same and same
+            rows_cmp.append([
+                f"({key})", f"{o['cpu_s']:.2f}", f"{m['cpu_s']:.2f}",
+                f"{o['events_per_cpu_s']:,.0f}", f"{m['events_per_cpu_s']:,.0f}",
+                f"{o['cpu_vs_parse_only']:.2f}x", f"{m['cpu_vs_parse_only']:.2f}x",
+                f"{mb(o['vm_hwm_kib']):.1f}", f"{mb(m['vm_hwm_kib']):.1f}",
+                f"{o['alerts']:,}", f"{m['alerts']:,}" + ("" if same else " DIFFERENT"),
+            ])
+        out.append(table(rows_cmp, header_cmp))
+        out.append("alerts, duplicates and alerts per rule: "
+                   + ("identical in every row" if alerts_same else "DIFFERENT (see the rows marked)"))
     floor = max(res["median"]["harness_hwm_kib"] for res in results.values())
     out.append(f"peak RSS = the child's VmHWM sampled from /proc; ru_maxrss (os.wait4) cannot go below "
                f"the harness's own peak, {mb(floor):.1f} MB here")
@@ -438,11 +511,13 @@ def run_bench(args: argparse.Namespace, built: Path, palisade: Path) -> int:
             },
             "cost_ratio_b_over_a": ratio,
             "results": results,
+            "baseline": {"binary": str(args.baseline_bin), "results": base_results,
+                         "alerts_identical": alerts_same} if base_results else None,
             "notes": [falco_note] if falco_note else [],
         }
         args.json_out.write_text(json.dumps(doc, indent=2) + "\n")
         log(f"raw numbers written to {args.json_out}")
-    return 0
+    return 1 if alerts_same is False else 0
 
 
 if __name__ == "__main__":

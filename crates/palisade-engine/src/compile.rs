@@ -5,6 +5,7 @@ use crate::matchers::{decode_hex, glob_match, path_prefix_match};
 use palisade_rules::ast::{Expr, Modifier, Op, Operand, Rhs, Test, Transformer};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hasher;
 
 /// Why a rule could not be compiled for its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +23,7 @@ impl std::fmt::Display for CompileError {
 }
 
 /// A value producer.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Value {
     /// A field of the event.
     Field(ResolvedField),
@@ -33,13 +34,13 @@ pub enum Value {
 }
 
 /// The compiled right-hand side.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Right {
     None,
     Str(String),
     Num(f64),
-    /// Sorted values: binary search beats hashing for the short lists rules carry.
-    Set(Vec<String>),
+    /// The values of an `in` / `intersects` list.
+    Set(StrSet),
     List(Vec<String>),
     Bytes(Vec<u8>),
     Regex(regex::Regex),
@@ -53,7 +54,7 @@ pub(crate) enum Right {
 }
 
 /// A compiled test.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CTest {
     pub(crate) lhs: Value,
     pub(crate) op: Op,
@@ -107,17 +108,20 @@ pub(crate) struct Prefilter {
     pub(crate) field: ResolvedField,
     pub(crate) case_insensitive: bool,
     pub(crate) literals: Vec<String>,
-    /// Per literal: only counts when found at offset 0 (`startswith`).
-    pub(crate) anchored: Vec<bool>,
-    pub(crate) automaton: Option<aho_corasick::AhoCorasick>,
+    /// Built only when the field has enough literals to be worth one scan for all of them;
+    /// otherwise each test compares its literal directly.
+    pub(crate) automaton: Option<aho_corasick::dfa::DFA>,
 }
+
+/// Fewer literals than this on one field are compared one by one (a substring search per
+/// test is cheaper than a scan when the tests are few).
+const MIN_AUTOMATON_LITERALS: usize = 3;
 
 impl Prefilters {
     fn literal(
         &mut self,
         field: &ResolvedField,
         case_insensitive: bool,
-        anchored: bool,
         text: &str,
     ) -> (usize, usize) {
         let idx = match self
@@ -131,23 +135,16 @@ impl Prefilters {
                     field: field.clone(),
                     case_insensitive,
                     literals: Vec::new(),
-                    anchored: Vec::new(),
                     automaton: None,
                 });
                 self.entries.len() - 1
             }
         };
         let entry = &mut self.entries[idx];
-        let lit = match entry
-            .literals
-            .iter()
-            .zip(&entry.anchored)
-            .position(|(l, a)| l == text && *a == anchored)
-        {
+        let lit = match entry.literals.iter().position(|l| l == text) {
             Some(i) => i,
             None => {
                 entry.literals.push(text.to_owned());
-                entry.anchored.push(anchored);
                 entry.literals.len() - 1
             }
         };
@@ -157,12 +154,16 @@ impl Prefilters {
     /// Build the automata once every rule is compiled.
     pub fn build(&mut self) {
         for p in &mut self.entries {
-            // A DFA: rules carry few literals per field, so its size is small, and it is the
-            // fastest kind for the overlapping search `contains` semantics need.
-            p.automaton = aho_corasick::AhoCorasick::builder()
+            if p.literals.len() < MIN_AUTOMATON_LITERALS {
+                p.automaton = None;
+                continue;
+            }
+            // A DFA, run byte by byte below: rules carry few literals per field, so it is
+            // small, and one pass finds every literal (overlapping matches included).
+            p.automaton = aho_corasick::dfa::DFA::builder()
                 .ascii_case_insensitive(p.case_insensitive)
                 .match_kind(aho_corasick::MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .prefilter(false)
                 .build(&p.literals)
                 .ok();
         }
@@ -316,9 +317,11 @@ fn compile_test(
             }
             Right::List(items.clone())
         }
-        (Rhs::List(items), Op::In | Op::Intersects, None) => Right::Set(sorted_set(items)),
+        (Rhs::List(items), Op::In | Op::Intersects, None) => Right::Set(StrSet::new(items)),
         (Rhs::List(items), Op::PMatch, None) => Right::List(items.clone()),
-        (Rhs::Value(v), Op::In | Op::Intersects, None) => Right::Set(vec![v.clone()]),
+        (Rhs::Value(v), Op::In | Op::Intersects, None) => {
+            Right::Set(StrSet::new(std::slice::from_ref(v)))
+        }
         (Rhs::Value(v), Op::PMatch, None) => Right::List(vec![v.clone()]),
         (Rhs::List(_), _, None) => {
             return Err(err(format!(
@@ -338,10 +341,11 @@ fn compile_test(
             Right::Bytes(decode_hex(v).map_err(err)?)
         }
         (Rhs::Value(v), Op::Regex, _) => Right::Regex(build_regex(v).map_err(err)?),
-        (Rhs::Value(v), Op::Contains | Op::IContains | Op::StartsWith, _) => match &lhs {
+        // `startswith` is a plain prefix comparison, cheaper than any shared scan.
+        (Rhs::Value(v), Op::Contains | Op::IContains, _) => match &lhs {
             Value::Field(f) if !v.is_empty() => {
                 let ci = op == Op::IContains;
-                let (prefilter, literal) = prefilters.literal(f, ci, op == Op::StartsWith, v);
+                let (prefilter, literal) = prefilters.literal(f, ci, v);
                 Right::Prefiltered {
                     prefilter,
                     literal,
@@ -360,16 +364,197 @@ fn compile_test(
     })
 }
 
-fn sorted_set(items: &[String]) -> Vec<String> {
-    let mut set = items.to_vec();
-    set.sort_unstable();
-    set.dedup();
-    set
+/// FxHash: for tables built once from rule literals and only looked up per event, so a
+/// fast non-keyed hash is safe.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
-fn set_contains(set: &[String], value: &str) -> bool {
-    set.binary_search_by(|probe| probe.as_str().cmp(value))
-        .is_ok()
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Tables with more strings than this are hashed; smaller ones are scanned.
+const HASHED_TABLE: usize = 8;
+
+/// A fixed set of strings, numbered in insertion order, for exact look-ups per event. The
+/// strings live in one buffer and the hash slots in one array, so a look-up touches a few
+/// adjacent cache lines rather than one allocation per string.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StrTable {
+    text: String,
+    /// `(start, len)` of each string in `text`.
+    spans: Vec<(u32, u32)>,
+    /// Bit `min(len, 63)` set for the length of each string: most values are rejected by
+    /// their length alone.
+    lens: u64,
+    /// Open addressing (linear probing) over `spans`: number + 1, 0 for a free slot.
+    /// Empty for small tables.
+    slots: Vec<u32>,
+}
+
+impl StrTable {
+    /// Number the distinct strings of `items` in order (a repeat keeps its first number).
+    pub(crate) fn new<'s>(items: impl IntoIterator<Item = &'s str>) -> StrTable {
+        let mut table = StrTable::default();
+        for item in items {
+            if table.find(item).is_some() {
+                continue;
+            }
+            let (Ok(start), Ok(len)) = (u32::try_from(table.text.len()), u32::try_from(item.len()))
+            else {
+                continue;
+            };
+            table.text.push_str(item);
+            table.spans.push((start, len));
+            table.lens |= 1u64 << item.len().min(63);
+            if table.spans.len() > HASHED_TABLE {
+                table.rehash();
+            }
+        }
+        table
+    }
+
+    fn rehash(&mut self) {
+        let size = (self.spans.len() * 2).next_power_of_two();
+        if self.slots.len() >= size {
+            // Still at most half full: add the newest string only.
+            let id = self.spans.len() - 1;
+            self.insert_slot(id);
+            return;
+        }
+        self.slots = vec![0; size];
+        for id in 0..self.spans.len() {
+            self.insert_slot(id);
+        }
+    }
+
+    fn insert_slot(&mut self, id: usize) {
+        let mask = self.slots.len() - 1;
+        let mut i = (hash(self.get(id)) as usize) & mask;
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = u32::try_from(id + 1).unwrap_or(0);
+    }
+
+    fn get(&self, id: usize) -> &str {
+        let (start, len) = self.spans[id];
+        &self.text[start as usize..(start + len) as usize]
+    }
+
+    #[inline]
+    fn matches(&self, id: usize, value: &str) -> bool {
+        let Some(&(start, len)) = self.spans.get(id) else {
+            return false;
+        };
+        len as usize == value.len()
+            && self
+                .text
+                .as_bytes()
+                .get(start as usize..(start + len) as usize)
+                == Some(value.as_bytes())
+    }
+
+    /// The number of `value`, if it is in the table.
+    #[inline]
+    pub(crate) fn find(&self, value: &str) -> Option<usize> {
+        if self.lens & (1u64 << value.len().min(63)) == 0 {
+            return None;
+        }
+        if self.slots.is_empty() {
+            return (0..self.spans.len()).find(|&id| self.matches(id, value));
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (hash(value) as usize) & mask;
+        loop {
+            let id = *self.slots.get(i)?;
+            if id == 0 {
+                return None;
+            }
+            let id = id as usize - 1;
+            if self.matches(id, value) {
+                return Some(id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Number of strings.
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+}
+
+fn hash(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+/// The values of an `in` / `intersects` list: exact string membership.
+#[derive(Debug, Clone)]
+pub(crate) struct StrSet {
+    /// Sorted, without duplicates (for analysis at compile time).
+    items: Vec<String>,
+    table: StrTable,
+}
+
+impl StrSet {
+    fn new(items: &[String]) -> StrSet {
+        let mut items = items.to_vec();
+        items.sort_unstable();
+        items.dedup();
+        let table = StrTable::new(items.iter().map(String::as_str));
+        StrSet { items, table }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, value: &str) -> bool {
+        self.table.find(value).is_some()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.items.iter()
+    }
+}
+
+fn set_contains(set: &StrSet, value: &str) -> bool {
+    set.contains(value)
 }
 
 fn build_regex(pattern: &str) -> Result<regex::Regex, String> {
@@ -419,15 +604,59 @@ fn node_cost(node: &Node, table: &dyn FieldTable) -> u32 {
     }
 }
 
-/// Put the cheap tests of every `and`/`or` first: evaluation is side-effect free, so the
-/// order does not change the result, only how soon it is known.
+/// Estimated (cost, probability of being true) of a node whose `and`/`or` children are
+/// already in evaluation order. The probabilities are rough guesses: a comparison with a
+/// literal is rarely true (rules look for the unusual), so its negation nearly always is.
+fn estimate(node: &Node, table: &dyn FieldTable) -> (f64, f64) {
+    match node {
+        Node::And(items) => items.iter().fold((0.0, 1.0), |(cost, p), item| {
+            let (c, q) = estimate(item, table);
+            (cost + p * c, p * q)
+        }),
+        Node::Or(items) => items.iter().fold((0.0, 0.0), |(cost, p), item| {
+            let (c, q) = estimate(item, table);
+            (cost + (1.0 - p) * c, 1.0 - (1.0 - p) * (1.0 - q))
+        }),
+        Node::Not(inner) => {
+            let (c, q) = estimate(inner, table);
+            (c, 1.0 - q)
+        }
+        Node::Memo(_, inner) => estimate(inner, table),
+        Node::Test(t) => {
+            let p = match (&t.rhs, t.op) {
+                (_, Op::Exists) => 0.7,
+                (_, Op::Ne) => 0.95,
+                (Right::Set(set), _) => (0.05 * set.len() as f64).min(0.5),
+                (Right::Num(_), _) => 0.5,
+                _ => 0.05,
+            };
+            (f64::from(node_cost(node, table).max(1)), p)
+        }
+    }
+}
+
+/// Order the children of every `and`/`or` so that the answer is known soonest on average:
+/// an `and` first runs the children most likely to be false per unit of cost, an `or` the
+/// ones most likely to be true (cheap tests first when nothing else tells them apart).
+/// Evaluation is side-effect free, so the order does not change the result, only its cost.
 pub(crate) fn order_by_cost(node: &mut Node, table: &dyn FieldTable) {
     match node {
         Node::And(items) | Node::Or(items) => {
             for item in items.iter_mut() {
                 order_by_cost(item, table);
             }
-            items.sort_by_cached_key(|n| node_cost(n, table));
+            let is_and = matches!(node, Node::And(_));
+            let (Node::And(items) | Node::Or(items)) = node else {
+                return;
+            };
+            items.sort_by_cached_key(|n| {
+                let (c, p) = estimate(n, table);
+                // Expected cost per short-circuit: cost / P(decides).
+                let decides = if is_and { 1.0 - p } else { p };
+                let rank = c / decides.max(1e-6);
+                // Finite and non-negative, so the bits order like the values.
+                rank.to_bits()
+            });
         }
         Node::Not(inner) | Node::Memo(_, inner) => order_by_cost(inner, table),
         Node::Test(_) => {}
@@ -435,6 +664,7 @@ pub(crate) fn order_by_cost(node: &mut Node, table: &dyn FieldTable) {
 }
 
 /// Evaluate a value for an event.
+#[inline]
 pub(crate) fn eval_value<'e>(value: &Value, event: &'e dyn Event) -> FieldValue<'e> {
     match value {
         Value::Field(f) => event.get(f),
@@ -515,7 +745,346 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Evaluate a node.
+/// A condition after [`simplify`]: decided, or what is left to test.
+enum Simple {
+    Const(bool),
+    Node(Node),
+}
+
+/// The facts a scalar equality or membership test gives when it is true.
+fn fact_of(node: &Node) -> Option<(&ResolvedField, Vec<&String>)> {
+    let t = match node {
+        Node::Test(t) => t,
+        Node::Memo(_, inner) => match &**inner {
+            Node::Test(t) => t,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let Value::Field(f) = &t.lhs else {
+        return None;
+    };
+    if f.list || t.modifier.is_some() {
+        return None;
+    }
+    match (t.op, &t.rhs) {
+        (Op::Eq, Right::Str(v)) => Some((f, vec![v])),
+        (Op::In | Op::Intersects, Right::Set(set)) => Some((f, set.iter().collect())),
+        _ => None,
+    }
+}
+
+/// Restrict what is known of `field` to `values` (a new entry: the latest one of a field
+/// is what is known, so leaving a scope is a truncation).
+fn add_fact(
+    facts: &mut Vec<(ResolvedField, HashSet<String>)>,
+    field: &ResolvedField,
+    values: &[&String],
+) {
+    let mut known: HashSet<String> = values.iter().map(|v| (*v).clone()).collect();
+    if let Some((_, before)) = facts.iter().rev().find(|(f, _)| f == field) {
+        known.retain(|v| before.contains(v));
+    }
+    facts.push((field.clone(), known));
+}
+
+/// Simplify a condition given facts true of every event that reaches it:
+/// * tests the facts decide are dropped (`and`/`or`/`not` fold around them);
+/// * in an `and`, an equality or membership test that passed is a fact for the children
+///   after it (`ka.verb = create and ka.verb = delete` is false);
+/// * nested `and`s and `or`s without a memo slot are flattened, and in an `or` the
+///   `=` / `in` tests of one scalar field become one `in` test over the union.
+///
+/// The result is the same for every event the facts hold for. A memo slot keeps its
+/// meaning: its sub-condition is simplified only by facts that hold whenever it is
+/// evaluated, so the value it stores is the sub-condition's value for the event.
+fn simplify(node: &Node, facts: &mut Vec<(ResolvedField, HashSet<String>)>) -> Simple {
+    match node {
+        Node::Test(test) => match Program::decided(test, facts) {
+            Some(b) => Simple::Const(b),
+            None => Simple::Node(Node::Test(test.clone())),
+        },
+        Node::Not(inner) => match simplify(inner, facts) {
+            Simple::Const(b) => Simple::Const(!b),
+            Simple::Node(n) => Simple::Node(Node::Not(Box::new(n))),
+        },
+        Node::Memo(slot, inner) => match simplify(inner, facts) {
+            Simple::Const(b) => Simple::Const(b),
+            Simple::Node(n) => Simple::Node(Node::Memo(*slot, Box::new(n))),
+        },
+        Node::And(items) => {
+            let mark = facts.len();
+            let mut out = Vec::new();
+            let mut result = None;
+            for item in items {
+                match simplify(item, facts) {
+                    Simple::Const(true) => continue,
+                    Simple::Const(false) => {
+                        result = Some(Simple::Const(false));
+                        break;
+                    }
+                    Simple::Node(n) => {
+                        if let Some((field, values)) = fact_of(&n) {
+                            add_fact(facts, field, &values);
+                        }
+                        match n {
+                            Node::And(inner) => out.extend(inner),
+                            n => out.push(n),
+                        }
+                    }
+                }
+            }
+            // The facts of this `and` hold only inside it.
+            facts.truncate(mark);
+            result.unwrap_or_else(|| match out.len() {
+                0 => Simple::Const(true),
+                1 => Simple::Node(out.pop().unwrap_or(Node::And(Vec::new()))),
+                _ => Simple::Node(Node::And(out)),
+            })
+        }
+        Node::Or(items) => {
+            let mut out: Vec<Node> = Vec::new();
+            for item in items {
+                match simplify(item, facts) {
+                    Simple::Const(false) => continue,
+                    Simple::Const(true) => return Simple::Const(true),
+                    Simple::Node(Node::Or(inner)) => out.extend(inner),
+                    Simple::Node(n) => out.push(n),
+                }
+            }
+            let out = merge_alternatives(out);
+            match out.len() {
+                0 => Simple::Const(false),
+                1 => Simple::Node(out.into_iter().next().unwrap_or(Node::Or(Vec::new()))),
+                _ => Simple::Node(Node::Or(out)),
+            }
+        }
+    }
+}
+
+/// In the children of an `or`, fold the `=` / `in` tests of one scalar field (not under a
+/// memo slot) into one `in` test, at the place of the first.
+fn merge_alternatives(items: Vec<Node>) -> Vec<Node> {
+    // (position in `out`, field, values, tests folded)
+    let mut merged: Vec<(usize, ResolvedField, Vec<String>, usize)> = Vec::new();
+    let mut out: Vec<Node> = Vec::with_capacity(items.len());
+    for item in items {
+        if matches!(item, Node::Test(_))
+            && let Some((field, values)) = fact_of(&item)
+        {
+            let values: Vec<String> = values.into_iter().cloned().collect();
+            if let Some((_, _, acc, n)) = merged.iter_mut().find(|(_, f, _, _)| f == field) {
+                acc.extend(values);
+                *n += 1;
+                continue;
+            }
+            merged.push((out.len(), field.clone(), values, 1));
+        }
+        out.push(item);
+    }
+    for (at, field, values, n) in merged {
+        if n > 1 {
+            out[at] = Node::Test(Box::new(CTest {
+                lhs: Value::Field(field),
+                op: Op::In,
+                modifier: None,
+                rhs: Right::Set(StrSet::new(&values)),
+            }));
+        }
+    }
+    out
+}
+
+/// Jump target meaning "the condition is true".
+const TRUE: u32 = u32::MAX;
+/// Jump target meaning "the condition is false".
+const FALSE: u32 = u32::MAX - 1;
+
+/// A condition compiled to a flat program: each test names the step to go to when it is
+/// true and when it is false (short-circuit `and`/`or`, `not` swapping the two), so an
+/// evaluation is a loop over the tests actually needed, without recursion.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Program {
+    /// Small (20 bytes) and contiguous: a run touches few cache lines.
+    steps: Vec<Step>,
+    tests: Vec<CTest>,
+    entry: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// `tests[test]`.
+    Test {
+        test: u32,
+        t: u32,
+        f: u32,
+    },
+    /// A shared sub-condition: known for this event → `t`/`f`, else evaluate it at `miss`
+    /// (whose outcomes go through the two `Store` steps).
+    Memo {
+        slot: u32,
+        t: u32,
+        f: u32,
+        miss: u32,
+    },
+    Store {
+        slot: u32,
+        value: bool,
+        next: u32,
+    },
+}
+
+/// What is known of an event whenever a rule runs: the rule index only lets an event
+/// reach a rule when each indexed field is a string among the values the rule can match.
+pub(crate) type Known = [(ResolvedField, HashSet<String>)];
+
+impl Program {
+    /// Compile a condition tree. `known`: facts guaranteed for every event the program
+    /// will see; tests they decide are left out (a rule indexed on `ka.verb = create` does
+    /// not compare the verb again).
+    pub(crate) fn new(node: &Node, known: &Known) -> Program {
+        let mut program = Program::default();
+        let mut facts = known.to_vec();
+        program.entry = match simplify(node, &mut facts) {
+            Simple::Const(true) => TRUE,
+            Simple::Const(false) => FALSE,
+            Simple::Node(node) => program.emit(&node, TRUE, FALSE),
+        };
+        program
+    }
+
+    /// The outcome of a test when `known` decides it.
+    fn decided(test: &CTest, known: &Known) -> Option<bool> {
+        if let (Op::In | Op::Intersects, Right::Set(set)) = (test.op, &test.rhs)
+            && set.len() == 0
+        {
+            // Nothing is in an empty list (the overridable `pal_user_*` lists).
+            return Some(false);
+        }
+        let Value::Field(f) = &test.lhs else {
+            return None;
+        };
+        if f.list || test.modifier.is_some() {
+            return None;
+        }
+        let (_, values) = known.iter().rev().find(|(k, _)| k == f)?;
+        match (test.op, &test.rhs) {
+            (Op::Eq, Right::Str(v)) => {
+                if values.iter().all(|x| x == v) {
+                    Some(true)
+                } else if !values.contains(v) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            (Op::In | Op::Intersects, Right::Set(set)) => {
+                let inside = values.iter().filter(|x| set_contains(set, x)).count();
+                if inside == values.len() {
+                    Some(true)
+                } else if inside == 0 {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn push(&mut self, step: Step) -> u32 {
+        self.steps.push(step);
+        u32::try_from(self.steps.len() - 1).unwrap_or(FALSE)
+    }
+
+    /// Emit `node` (simplified) so that it continues at `t` when true and at `f` when
+    /// false; returns its entry.
+    fn emit(&mut self, node: &Node, t: u32, f: u32) -> u32 {
+        match node {
+            Node::And(items) => items
+                .iter()
+                .rev()
+                .fold(t, |next, item| self.emit(item, next, f)),
+            Node::Or(items) => items
+                .iter()
+                .rev()
+                .fold(f, |next, item| self.emit(item, t, next)),
+            Node::Not(inner) => self.emit(inner, f, t),
+            Node::Test(test) => {
+                self.tests.push((**test).clone());
+                let test = u32::try_from(self.tests.len() - 1).unwrap_or(u32::MAX);
+                self.push(Step::Test { test, t, f })
+            }
+            Node::Memo(slot, inner) => {
+                let slot = *slot;
+                let st = self.push(Step::Store {
+                    slot,
+                    value: true,
+                    next: t,
+                });
+                let sf = self.push(Step::Store {
+                    slot,
+                    value: false,
+                    next: f,
+                });
+                let miss = self.emit(inner, st, sf);
+                self.push(Step::Memo { slot, t, f, miss })
+            }
+        }
+    }
+
+    /// Number of steps (tests and memo bookkeeping) left after compilation.
+    #[cfg(test)]
+    pub(crate) fn steps_len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Evaluate for an event (the same result as walking the condition tree).
+    pub(crate) fn run(
+        &self,
+        event: &dyn Event,
+        prefilters: &Prefilters,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let mut pc = self.entry;
+        loop {
+            let Some(step) = self.steps.get(pc as usize) else {
+                return pc == TRUE;
+            };
+            pc = match step {
+                Step::Test { test, t, f } => {
+                    let Some(test) = self.tests.get(*test as usize) else {
+                        return false;
+                    };
+                    if eval_test(test, event, prefilters, scratch) {
+                        *t
+                    } else {
+                        *f
+                    }
+                }
+                Step::Memo { slot, t, f, miss } => {
+                    let i = *slot as usize;
+                    if scratch.memo_stamp.get(i) == Some(&scratch.event) {
+                        if scratch.memo_value[i] { *t } else { *f }
+                    } else {
+                        *miss
+                    }
+                }
+                Step::Store { slot, value, next } => {
+                    let i = *slot as usize;
+                    if let Some(stamp) = scratch.memo_stamp.get_mut(i) {
+                        *stamp = scratch.event;
+                        scratch.memo_value[i] = *value;
+                    }
+                    *next
+                }
+            };
+        }
+    }
+}
+
+/// Evaluate a node by walking the tree (the reference [`Program::run`] is checked against).
+#[cfg(test)]
 pub(crate) fn eval(
     node: &Node,
     event: &dyn Event,
@@ -637,9 +1206,14 @@ fn prefiltered(
         return false;
     };
     let Some(automaton) = &entry.automaton else {
-        // No automaton (build failed): plain comparison.
-        let lhs = eval_value(&test.lhs, event);
-        return matches!(lhs, FieldValue::Str(v) if scalar_op(test.op, &v, text));
+        // No automaton (few literals): compare this one directly, with the automaton's
+        // semantics (bytes; ASCII case folding for `icontains`).
+        return match eval_value(&test.lhs, event) {
+            FieldValue::Str(v) => {
+                literal_match(v.as_bytes(), text.as_bytes(), entry.case_insensitive)
+            }
+            _ => false,
+        };
     };
     if !scratch.done[prefilter] {
         scratch.done[prefilter] = true;
@@ -647,18 +1221,65 @@ fn prefiltered(
         found.clear();
         found.resize(entry.literals.len(), false);
         if let FieldValue::Str(value) = event.get(&entry.field) {
-            for m in automaton.find_overlapping_iter(value.as_ref()) {
-                let id = m.pattern().as_usize();
-                if m.start() == 0 || !entry.anchored[id] {
-                    found[id] = true;
-                }
-            }
+            scan_literals(automaton, value.as_bytes(), found);
         }
     }
     scratch.found[prefilter]
         .get(literal)
         .copied()
         .unwrap_or(false)
+}
+
+/// Mark every literal of `dfa` found in `hay` (overlapping occurrences count).
+fn scan_literals(dfa: &aho_corasick::dfa::DFA, hay: &[u8], found: &mut [bool]) {
+    use aho_corasick::Anchored;
+    use aho_corasick::automaton::Automaton;
+    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+        return;
+    };
+    for &b in hay {
+        sid = dfa.next_state(Anchored::No, sid, b);
+        if dfa.is_special(sid) {
+            if dfa.is_dead(sid) {
+                return;
+            }
+            if dfa.is_match(sid) {
+                for k in 0..dfa.match_len(sid) {
+                    if let Some(f) = found.get_mut(dfa.match_pattern(sid, k).as_usize()) {
+                        *f = true;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One literal in a value: a substring, bytewise, with ASCII case folding when `ci` (the
+/// automaton's semantics).
+fn literal_match(hay: &[u8], lit: &[u8], ci: bool) -> bool {
+    if !ci {
+        return memchr::memmem::find(hay, lit).is_some();
+    }
+    let Some((&first, rest)) = lit.split_first() else {
+        return true;
+    };
+    if hay.len() < lit.len() {
+        return false;
+    }
+    let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let last_start = hay.len() - lit.len();
+    let mut from = 0;
+    while from <= last_start {
+        let Some(pos) = memchr::memchr2(lo, up, &hay[from..=last_start]) else {
+            return false;
+        };
+        let at = from + pos;
+        if hay[at + 1..at + lit.len()].eq_ignore_ascii_case(rest) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 fn compare_num(op: Op, lhs: f64, rhs: f64) -> bool {
@@ -700,11 +1321,22 @@ pub(crate) fn scalar_op(op: Op, value: &str, rhs: &str) -> bool {
 /// And intersects, Or unions, and anything under Not or on other fields is "any", as
 /// Falco's event-type analysis does.
 pub(crate) fn index_values(node: &Node, index_field: &str) -> Option<HashSet<String>> {
+    values_of(node, &|f| f.display == index_field)
+}
+
+/// The values of `field` a condition can match (`None`: any value, or the field absent).
+/// When it is `Some(set)`, the condition is false for every event whose `field` is absent,
+/// a list, or a string outside `set`: a necessary condition the engine indexes rules by.
+pub(crate) fn field_values(node: &Node, field: &ResolvedField) -> Option<HashSet<String>> {
+    values_of(node, &|f| f == field)
+}
+
+fn values_of(node: &Node, is_field: &dyn Fn(&ResolvedField) -> bool) -> Option<HashSet<String>> {
     match node {
         Node::And(items) => {
             let mut acc: Option<HashSet<String>> = None;
             for item in items {
-                if let Some(set) = index_values(item, index_field) {
+                if let Some(set) = values_of(item, is_field) {
                     acc = Some(match acc {
                         None => set,
                         Some(a) => a.intersection(&set).cloned().collect(),
@@ -716,23 +1348,45 @@ pub(crate) fn index_values(node: &Node, index_field: &str) -> Option<HashSet<Str
         Node::Or(items) => {
             let mut acc = HashSet::new();
             for item in items {
-                acc.extend(index_values(item, index_field)?);
+                acc.extend(values_of(item, is_field)?);
             }
             Some(acc)
         }
         Node::Not(_) => None,
-        Node::Memo(_, inner) => index_values(inner, index_field),
+        Node::Memo(_, inner) => values_of(inner, is_field),
         Node::Test(test) => match (&test.lhs, test.op, &test.rhs, test.modifier) {
-            (Value::Field(f), Op::Eq, Right::Str(v), None) if f.display == index_field => {
+            (Value::Field(f), Op::Eq, Right::Str(v), None) if !f.list && is_field(f) => {
                 Some(std::iter::once(v.clone()).collect())
             }
             (Value::Field(f), Op::In | Op::Intersects, Right::Set(set), None)
-                if f.display == index_field =>
+                if !f.list && is_field(f) =>
             {
                 Some(set.iter().cloned().collect())
             }
             _ => None,
         },
+    }
+}
+
+/// The scalar fields a condition compares with `=` or `in` against literals: the fields
+/// whose values may narrow which rules an event needs (see [`field_values`]).
+pub(crate) fn equality_fields(node: &Node, out: &mut Vec<ResolvedField>) {
+    match node {
+        Node::And(items) | Node::Or(items) => {
+            items.iter().for_each(|n| equality_fields(n, out));
+        }
+        Node::Not(_) => {}
+        Node::Memo(_, inner) => equality_fields(inner, out),
+        Node::Test(test) => {
+            if let (Value::Field(f), Op::Eq | Op::In | Op::Intersects, None) =
+                (&test.lhs, test.op, test.modifier)
+                && !f.list
+                && matches!(test.rhs, Right::Str(_) | Right::Set(_))
+                && !out.contains(f)
+            {
+                out.push(f.clone());
+            }
+        }
     }
 }
 
@@ -815,6 +1469,53 @@ mod tests {
             "ka.user.name contains shop and not ka.user.name startswith shop",
             EVENT
         ));
+    }
+
+    #[test]
+    fn literal_search_matches_a_plain_search_with_and_without_the_automaton() {
+        use super::{literal_match, scan_literals};
+        // Small alphabet (ASCII letters of both cases, a non-ASCII letter) so that overlaps,
+        // case variants and near misses are frequent.
+        let alphabet = ["a", "b", "A", "B", "é", "-"];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut word = |max: u64| {
+            let mut s = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..=(seed % max) {
+                s.push_str(alphabet[((seed >> (4 * k)) % alphabet.len() as u64) as usize]);
+            }
+            s
+        };
+        let reference = |hay: &str, lit: &str, ci: bool| {
+            if ci {
+                hay.to_ascii_lowercase().contains(&lit.to_ascii_lowercase())
+            } else {
+                hay.contains(lit)
+            }
+        };
+        for _ in 0..300 {
+            let literals: Vec<String> = (0..4).map(|_| word(3)).collect();
+            for ci in [false, true] {
+                let dfa = aho_corasick::dfa::DFA::builder()
+                    .ascii_case_insensitive(ci)
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .prefilter(false)
+                    .build(&literals)
+                    .unwrap();
+                for _ in 0..10 {
+                    let hay = word(12);
+                    let mut found = vec![false; literals.len()];
+                    scan_literals(&dfa, hay.as_bytes(), &mut found);
+                    for (lit, f) in literals.iter().zip(&found) {
+                        let want = reference(&hay, lit, ci);
+                        assert_eq!(*f, want, "{hay:?} {lit:?} ci={ci}");
+                        assert_eq!(literal_match(hay.as_bytes(), lit.as_bytes(), ci), want);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

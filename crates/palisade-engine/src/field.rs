@@ -65,7 +65,8 @@ pub trait FieldTable: Sync {
     }
     /// Relative cost of extracting a field (1 = a field decoded at parse time; higher =
     /// lazily parsed parts of the event). The compiler evaluates cheap tests of an `and`/`or`
-    /// first, which is safe because evaluation has no side effects.
+    /// first, which is safe because evaluation has no side effects, and the engine indexes
+    /// rules by fields of cost 1 (read once for every event).
     fn cost(&self, _field: &ResolvedField) -> u32 {
         4
     }

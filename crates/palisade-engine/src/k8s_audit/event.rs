@@ -52,6 +52,7 @@ impl<'a> Text<'a> {
     }
 
     /// Falco's rendering (strings as-is, other JSON compact).
+    #[inline]
     fn value(&self) -> FieldValue<'_> {
         match self {
             Text::Missing => FieldValue::Absent,
@@ -339,6 +340,7 @@ impl std::error::Error for AuditParseError {}
 struct Lazy<'a> {
     request: OnceCell<Option<Node<'a>>>,
     response: OnceCell<Option<Node<'a>>>,
+    source_ips: OnceCell<Option<Node<'a>>>,
     whole: OnceCell<Option<Node<'a>>>,
 }
 
@@ -515,6 +517,13 @@ impl<'a> AuditEvent<'a> {
             .as_ref()
     }
 
+    fn source_ips(&self) -> Option<&Node<'a>> {
+        self.lazy()
+            .source_ips
+            .get_or_init(|| self.doc.source_ips.tree())
+            .as_ref()
+    }
+
     fn whole(&self) -> Option<&Node<'a>> {
         self.lazy()
             .whole
@@ -617,6 +626,11 @@ impl<'a> AuditEvent<'a> {
             }
             ("responseObject", _) => {
                 return node_value(self.response().and_then(|n| n.walk(tail_tokens())));
+            }
+            // Kept raw at parse time (thresholds group failed logins by `/sourceIPs/0`):
+            // only this small array is parsed, not the whole event.
+            ("sourceIPs", _) => {
+                return node_value(self.source_ips().and_then(|n| n.walk(tail_tokens())));
             }
             (key, None) => {
                 if let Some(t) = self.top_text(key) {
@@ -927,17 +941,9 @@ impl<'a> AuditEvent<'a> {
             },
             Kind::JsonObj => FieldValue::Str(Cow::Owned(indent(self.raw))),
             Kind::JsonRawTime => {
-                let (buf, len) = self.rawtime.get_or_init(|| {
-                    let mut buf = [0u8; 20];
-                    let mut len = 0u8;
-                    let ns = self.time_ns();
-                    if ns != 0 {
-                        let mut cur = std::io::Cursor::new(&mut buf[..]);
-                        if std::io::Write::write_fmt(&mut cur, format_args!("{ns}")).is_ok() {
-                            len = u8::try_from(cur.position()).unwrap_or(0);
-                        }
-                    }
-                    (buf, len)
+                let (buf, len) = self.rawtime.get_or_init(|| match self.time_ns() {
+                    0 => ([0u8; 20], 0),
+                    ns => decimal(ns),
                 });
                 match std::str::from_utf8(buf.get(..usize::from(*len)).unwrap_or_default()) {
                     Ok(s) if !s.is_empty() => FieldValue::Str(Cow::Borrowed(s)),
@@ -947,6 +953,7 @@ impl<'a> AuditEvent<'a> {
         }
     }
 
+    #[inline]
     fn object_ref(
         &self,
         f: impl for<'o> FnOnce(&'o ObjectRef<'a>) -> &'o Text<'a>,
@@ -996,7 +1003,28 @@ impl Event for AuditEvent<'_> {
         if !alias && kind.needs_audit_id() && self.doc.audit_id.is_missing() {
             return FieldValue::Absent;
         }
-        self.extract(kind, field.arg.as_ref())
+        // The members decoded at parse time, read by most rules on every event, without
+        // the general extractor.
+        let d = &self.doc;
+        match kind {
+            Kind::Stage => d.stage.value(),
+            Kind::Verb => d.verb.value(),
+            Kind::UserName => d
+                .user
+                .as_ref()
+                .map_or(FieldValue::Absent, |u| u.username.value()),
+            Kind::TargetResource => self.object_ref(|o| &o.resource),
+            Kind::TargetSubresource => self.object_ref(|o| &o.subresource),
+            Kind::TargetNamespace => self.object_ref(|o| &o.namespace),
+            Kind::TargetName => self.object_ref(|o| &o.name),
+            Kind::ResponseCode => d
+                .response_status
+                .as_ref()
+                .map_or(FieldValue::Absent, |s| s.code.value()),
+            Kind::UserAgent => d.user_agent.value(),
+            Kind::Uri => d.request_uri.value(),
+            _ => self.extract(kind, field.arg.as_ref()),
+        }
     }
 
     fn time_ns(&self) -> i64 {
@@ -1020,6 +1048,28 @@ impl Event for AuditEvent<'_> {
 /// `Panic`), for de-duplicating the several records of one request.
 pub fn stage_of<'e>(event: &'e AuditEvent<'_>) -> Option<&'e str> {
     event.stage()
+}
+
+/// `n` in decimal (what `format!("{n}")` gives) without the formatting machinery: the
+/// digits in a buffer and their length.
+fn decimal(n: i64) -> ([u8; 20], u8) {
+    let mut out = [0u8; 20];
+    let mut v = n.unsigned_abs();
+    let mut i = out.len();
+    loop {
+        i -= 1;
+        out[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        out[i] = b'-';
+    }
+    out.copy_within(i.., 0);
+    (out, (20 - i) as u8)
 }
 
 fn unescape(tok: &str) -> Cow<'_, str> {
@@ -1048,26 +1098,41 @@ fn node_list<'e>(n: Option<&'e Node<'_>>) -> FieldValue<'e> {
 
 /// `["a","b"]` without escapes, read in place: the common shape of `user.groups` and
 /// `sourceIPs`, worth a fast path because rules read them on most events. `None` when the
-/// text is anything else (the general parser then handles it).
+/// text is anything else (the general parser then handles it). The text is valid JSON
+/// (checked at parse time), so only JSON whitespace can surround the tokens.
 fn plain_string_array(raw: &str) -> Option<Vec<Cow<'_, str>>> {
-    let inner = raw.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
-    if inner.is_empty() {
-        return Some(Vec::new());
+    fn ws(b: &[u8], mut i: usize) -> usize {
+        while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        i
     }
-    if inner.contains('\\') {
+    let b = raw.as_bytes();
+    let mut i = ws(b, 0);
+    if b.get(i) != Some(&b'[') {
         return None;
     }
+    i = ws(b, i + 1);
     let mut out = Vec::new();
-    let mut rest = inner;
+    if b.get(i) == Some(&b']') {
+        return (ws(b, i + 1) == b.len()).then_some(out);
+    }
     loop {
-        let after_quote = rest.strip_prefix('"')?;
-        let end = after_quote.find('"')?;
-        out.push(Cow::Borrowed(&after_quote[..end]));
-        rest = after_quote[end + 1..].trim_start();
-        if rest.is_empty() {
-            return Some(out);
+        if b.get(i) != Some(&b'"') {
+            return None;
         }
-        rest = rest.strip_prefix(',')?.trim_start();
+        let start = i + 1;
+        let end = start + memchr::memchr2(b'"', b'\\', b.get(start..)?)?;
+        if b[end] == b'\\' {
+            return None;
+        }
+        out.push(Cow::Borrowed(raw.get(start..end)?));
+        i = ws(b, end + 1);
+        match b.get(i) {
+            Some(b',') => i = ws(b, i + 1),
+            Some(b']') => return (ws(b, i + 1) == b.len()).then_some(out),
+            _ => return None,
+        }
     }
 }
 
@@ -1260,6 +1325,26 @@ mod tests {
         assert_eq!(uri_param("/x?a=1#b=2", "b"), None);
         assert_eq!(uri_param("/x", "a"), None);
         assert_eq!(uri_param("/x?a", "a").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn decimal_is_display() {
+        for n in [
+            1,
+            9,
+            10,
+            -1,
+            -10,
+            1_700_000_000_123_456_789,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let (buf, len) = decimal(n);
+            assert_eq!(
+                std::str::from_utf8(&buf[..usize::from(len)]).unwrap(),
+                n.to_string()
+            );
+        }
     }
 
     #[test]

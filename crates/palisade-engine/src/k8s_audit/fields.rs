@@ -328,8 +328,9 @@ impl FieldTable for K8sAuditFields {
             // Parsed lazily from raw JSON (groups, source IPs) or the request/response bodies.
             "ka.user.groups" | "ka.sourceips" => 6,
             "jevt.obj" | "json.obj" => 40,
+            // (`ka.resp.name`; `ka.response.*` are decoded at parse time.)
             n if n.starts_with("ka.req.")
-                || n.starts_with("ka.resp")
+                || n.starts_with("ka.resp.")
                 || n == "ka.target.pod.name" =>
             {
                 12

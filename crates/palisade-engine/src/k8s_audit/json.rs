@@ -442,13 +442,28 @@ impl<'a> Parser<'a> {
         if self.b.get(self.i) != Some(&b'"') {
             return None;
         }
-        let end = string_end(self.b, self.i)?;
+        // The end quote (as `string_end` finds it), noting whether there is an escape.
+        let mut i = self.i + 1;
+        let mut escaped = false;
+        let end = loop {
+            let at = i + memchr::memchr2(b'"', b'\\', self.b.get(i..)?)?;
+            if self.b[at] == b'"' {
+                break at + 1;
+            }
+            escaped = true;
+            i = at + 2;
+        };
         let lit = self.s.get(self.i..end)?;
         if lit.bytes().any(|c| c < 0x20) {
             return None;
         }
         self.i = end;
-        decode_string(lit)
+        if escaped {
+            decode_string(lit)
+        } else {
+            // What `decode_string` gives for a literal without a backslash.
+            lit.get(1..lit.len() - 1).map(Cow::Borrowed)
+        }
     }
 }
 

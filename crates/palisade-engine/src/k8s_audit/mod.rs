@@ -47,8 +47,9 @@
 //!
 //! Performance: one ~1.3 KB event parses in about 1.6 µs on one core (≈630k events/s,
 //! `tests/k8s_audit_bench.rs`), with no heap allocation unless a hot string has JSON
-//! escapes. Reading `requestObject` fields parses that object once per event; pointers
-//! into members not decoded at parse time parse the whole event once per event.
+//! escapes. Reading `requestObject` fields parses that object once per event (likewise
+//! `responseObject` and `sourceIPs`); pointers into other members not decoded at parse
+//! time parse the whole event once per event.
 
 mod cloud;
 mod event;
