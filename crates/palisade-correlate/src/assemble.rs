@@ -1,8 +1,10 @@
 //! From a closed incident's aggregate to the [`Incident`] handed out.
 
-use crate::agg::{Aggregate, EvItem, ROLE_ACTOR, ROLE_RUNS_AS, WlEntry, priority_rank};
-use crate::entity::{Identity, Key};
-use crate::event::shorten;
+use crate::agg::{
+    Aggregate, Atom, Atoms, EvItem, ROLE_ACTOR, ROLE_RUNS_AS, WlEntry, priority_rank,
+};
+use crate::entity::Identity;
+use crate::event::{concat, shorten};
 use crate::findings::FindingIndex;
 use crate::hash::FastMap;
 use crate::incident::{
@@ -12,7 +14,6 @@ use crate::incident::{
 use crate::time::Timestamp;
 use palisade_attack::Catalogue;
 use palisade_core::Finding;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Drop reports listed per incident.
 const MAX_DROPS_LISTED: usize = 20;
@@ -77,6 +78,12 @@ pub(crate) struct Lookup<'c> {
     by_id: FastMap<String, usize>,
     infos: Vec<TechInfo>,
     hints: FastMap<String, Option<usize>>,
+    /// Reusable buffers of [`steps`]: (technique, tactic hints, merged) per step; the
+    /// sort key and index of each step; where each goes; each step's first time.
+    resolved: Vec<(usize, u64, bool)>,
+    order: Vec<(usize, i64, usize, usize)>,
+    dest: Vec<usize>,
+    times: Vec<i64>,
 }
 
 impl<'c> Lookup<'c> {
@@ -86,6 +93,10 @@ impl<'c> Lookup<'c> {
             by_id: FastMap::default(),
             infos: Vec::new(),
             hints: FastMap::default(),
+            resolved: Vec::new(),
+            order: Vec::new(),
+            dest: Vec::new(),
+            times: Vec::new(),
         }
     }
 
@@ -146,37 +157,69 @@ fn mask_of(positions: &[usize]) -> u64 {
         .fold(0, |m, &p| m | (1u64 << p))
 }
 
+/// The parts (one per technique id as the alerts gave it) of one technique step: almost
+/// always one, several when the alerts named a revoked id and its successor.
+enum Parts<'a> {
+    One(&'a crate::agg::StepAgg),
+    Many(Vec<&'a crate::agg::StepAgg>),
+}
+
+impl<'a> Parts<'a> {
+    fn iter(&self) -> impl Iterator<Item = &'a crate::agg::StepAgg> + '_ {
+        let (one, many) = match self {
+            Parts::One(p) => (Some(*p), None),
+            Parts::Many(v) => (None, Some(v.iter().copied())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+}
+
 /// The technique steps in kill-chain order, their first times, and the tactics.
-fn steps(agg: &Aggregate, lk: &mut Lookup<'_>) -> (Vec<TechniqueStep>, Vec<i64>, Vec<TacticRef>) {
-    let hint_count: usize = agg.steps.values().map(|s| s.hints.len()).sum();
+/// The technique steps in kill-chain order and the tactics; each step's first time goes
+/// to `lk.times`, in step order.
+fn steps(agg: &Aggregate, lk: &mut Lookup<'_>) -> (Vec<TechniqueStep>, Vec<TacticRef>) {
+    let hint_count: usize = agg.steps.iter().map(|s| s.hints.len()).sum();
     lk.reserve(agg.steps.len().max(hint_count));
     // Phase 1 (cache lookups): each step's technique and the tactics its alerts named.
-    // Revoked and current ids of one technique are merged into one step.
-    let mut groups: Vec<(usize, u64, Vec<&crate::agg::StepAgg>)> = Vec::new();
-    for (id, s) in &agg.steps {
-        let ix = lk.technique(id);
+    let mut resolved = std::mem::take(&mut lk.resolved);
+    resolved.clear();
+    for s in &agg.steps {
+        let ix = lk.technique(agg.atoms.get(s.id));
         let mut hints = 0u64;
-        for h in &s.hints {
-            if let Some(p) = lk.hint(h).filter(|&p| p < 64) {
+        for h in s.hints.iter() {
+            if let Some(p) = lk.hint(agg.atoms.get(h)).filter(|&p| p < 64) {
                 hints |= 1 << p;
             }
         }
-        let resolved = &lk.infos[ix].id;
-        match groups.iter_mut().find(|g| lk.infos[g.0].id == *resolved) {
-            Some(g) => {
-                g.1 |= hints;
-                g.2.push(s);
-            }
-            None => groups.push((ix, hints, vec![s])),
-        }
+        resolved.push((ix, hints, false));
     }
-    // Phase 2: build the steps.
-    let lk = &*lk;
-    let tactics_all = &lk.catalogue.tactics;
+    // Phase 2: build the steps. Revoked and current ids of one technique are merged into
+    // one step (the group of the first step with that resolved id).
+    let mut order = std::mem::take(&mut lk.order);
+    order.clear();
+    let lk_ref = &*lk;
+    let tactics_all = &lk_ref.catalogue.tactics;
     let mut used = 0u64;
-    let mut out: Vec<((usize, i64, &str), TechniqueStep)> = Vec::with_capacity(groups.len());
-    for (ix, hints, parts) in groups {
-        let info = &lk.infos[ix];
+    let mut out: Vec<TechniqueStep> = Vec::with_capacity(agg.steps.len());
+    for i in 0..agg.steps.len() {
+        if resolved[i].2 {
+            continue;
+        }
+        let ix = resolved[i].0;
+        let id = &lk_ref.infos[ix].id;
+        let mut hints = resolved[i].1;
+        let mut parts = Parts::One(&agg.steps[i]);
+        for (j, other) in resolved.iter_mut().enumerate().skip(i + 1) {
+            if !other.2 && lk_ref.infos[other.0].id == *id {
+                other.2 = true;
+                hints |= other.1;
+                match &mut parts {
+                    Parts::One(p) => parts = Parts::Many(vec![*p, &agg.steps[j]]),
+                    Parts::Many(v) => v.push(&agg.steps[j]),
+                }
+            }
+        }
+        let info = &lk_ref.infos[ix];
         let all = mask_of(&info.tactics);
         let chosen = if all & hints != 0 { all & hints } else { all };
         used |= chosen;
@@ -185,89 +228,124 @@ fn steps(agg: &Aggregate, lk: &mut Lookup<'_>) -> (Vec<TechniqueStep>, Vec<i64>,
         let count = parts.iter().map(|p| p.count).sum();
         let shortnames: Vec<String> = if chosen == 0 {
             // Unknown to this catalogue: keep what the alerts said.
-            let mut v: Vec<String> = parts.iter().flat_map(|p| p.hints.iter().cloned()).collect();
+            let mut v: Vec<String> = parts
+                .iter()
+                .flat_map(|p| p.hints.iter().map(|h| agg.atoms.get(h).to_string()))
+                .collect();
             v.sort();
             v.dedup();
             v
         } else {
-            (0..64)
-                .filter(|p| chosen & (1 << p) != 0)
-                .filter_map(|p| tactics_all.get(p))
-                .map(|t| t.shortname.clone())
-                .collect()
+            let mut v = Vec::with_capacity(chosen.count_ones() as usize);
+            v.extend(
+                (0..64)
+                    .filter(|p| chosen & (1 << p) != 0)
+                    .filter_map(|p| tactics_all.get(p))
+                    .map(|t| t.shortname.clone()),
+            );
+            v
         };
         let first_pos = if chosen == 0 {
             usize::MAX
         } else {
             chosen.trailing_zeros() as usize
         };
-        let mut objects: Vec<&(i64, String)> =
-            parts.iter().flat_map(|p| p.objects.iter()).collect();
-        objects.sort();
-        let mut distinct: Vec<String> = Vec::new();
-        for (_, o) in objects {
-            if distinct.len() < 3 && !distinct.contains(o) {
-                distinct.push(o.clone());
+        // Each part keeps its earliest distinct objects, sorted.
+        let distinct: Vec<String> = match &parts {
+            Parts::One(p) => p
+                .objects
+                .as_slice()
+                .iter()
+                .map(|&(_, o)| agg.atoms.get(o).to_string())
+                .collect(),
+            Parts::Many(_) => {
+                let mut objects: Vec<(i64, &str)> = parts
+                    .iter()
+                    .flat_map(|p| p.objects.as_slice().iter())
+                    .map(|&(t, o)| (t, agg.atoms.get(o)))
+                    .collect();
+                objects.sort();
+                let mut distinct: Vec<String> = Vec::new();
+                for (_, o) in objects {
+                    if distinct.len() < 3 && !distinct.iter().any(|d| d == o) {
+                        distinct.push(o.to_string());
+                    }
+                }
+                distinct
             }
-        }
-        out.push((
-            (first_pos, first, info.id.as_str()),
-            TechniqueStep {
-                technique: info.id.clone(),
-                name: info.name.clone(),
-                tactic_shortnames: shortnames,
-                first_seen: Timestamp(first).to_rfc3339(),
-                last_seen: if last == first {
-                    String::new()
-                } else {
-                    Timestamp(last).to_rfc3339()
-                },
-                evidence_count: count,
-                objects: distinct,
-            },
-        ));
+        };
+        let first_seen = Timestamp(first).to_rfc3339();
+        let last_seen = if last == first {
+            first_seen.clone()
+        } else {
+            Timestamp(last).to_rfc3339()
+        };
+        order.push((first_pos, first, ix, out.len()));
+        out.push(TechniqueStep {
+            technique: info.id.clone(),
+            name: info.name.clone(),
+            tactic_shortnames: shortnames,
+            first_seen,
+            last_seen,
+            evidence_count: count,
+            objects: distinct,
+        });
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    let tactics = (0..64)
-        .filter(|p| used & (1 << p) != 0)
-        .filter_map(|p| tactics_all.get(p))
-        .map(|t| TacticRef {
-            id: t.id.clone(),
-            shortname: t.shortname.clone(),
-            name: t.name.clone(),
-        })
-        .collect();
-    let times = out.iter().map(|s| s.0.1).collect();
-    let steps = out
-        .into_iter()
-        .map(|(_, mut step)| {
-            if step.last_seen.is_empty() {
-                step.last_seen = step.first_seen.clone();
-            }
-            step
-        })
-        .collect();
-    (steps, times, tactics)
+    // Kill-chain order: first tactic's position in the matrix, first time, id.
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1, &lk_ref.infos[a.2].id).cmp(&(b.0, b.1, &lk_ref.infos[b.2].id))
+    });
+    // Move each step to its place: `dest[j]` is where the step now at `j` goes.
+    let mut dest = std::mem::take(&mut lk.dest);
+    dest.clear();
+    dest.resize(order.len(), 0);
+    for (k, o) in order.iter().enumerate() {
+        dest[o.3] = k;
+    }
+    for j in 0..out.len() {
+        while dest[j] != j {
+            let t = dest[j];
+            out.swap(j, t);
+            dest.swap(j, t);
+        }
+    }
+    lk.times.clear();
+    lk.times.extend(order.iter().map(|o| o.1));
+    let mut tactics = Vec::with_capacity(used.count_ones() as usize);
+    tactics.extend(
+        (0..64)
+            .filter(|p| used & (1 << p) != 0)
+            .filter_map(|p| lk.catalogue.tactics.get(p))
+            .map(|t| TacticRef {
+                id: t.id.clone(),
+                shortname: t.shortname.clone(),
+                name: t.name.clone(),
+            }),
+    );
+    lk.resolved = resolved;
+    lk.order = order;
+    lk.dest = dest;
+    (out, tactics)
 }
 
-fn workloads(map: BTreeMap<Key, WlEntry>) -> Vec<WorkloadRef> {
-    let pod_containers: BTreeSet<String> = map
-        .values()
-        .filter(|w| w.kind != "Container")
-        .flat_map(|w| w.agg.container_ids.iter().cloned())
-        .collect();
-    let mut out: Vec<WorkloadRef> = map
-        .into_values()
-        .filter(|w| w.kind != "Container" || !pod_containers.contains(&w.name))
+fn workloads(list: &[WlEntry], atoms: &Atoms) -> Vec<WorkloadRef> {
+    // A container known by id only is listed only if no pod of the incident has it.
+    let in_pod = |cid: Atom| {
+        list.iter()
+            .any(|w| w.kind != "Container" && w.agg.container_ids.contains(cid))
+    };
+    let mut out: Vec<WorkloadRef> = list
+        .iter()
+        .filter(|w| w.kind != "Container" || !in_pod(w.name))
         .map(|w| WorkloadRef {
-            namespace: w.namespace,
-            kind: w.kind,
-            name: w.name,
-            containers: w.agg.containers.into_iter().collect(),
-            images: w.agg.images.into_iter().collect(),
-            service_accounts: w.agg.service_accounts.into_iter().collect(),
-            nodes: w.agg.nodes.into_iter().collect(),
-            container_ids: w.agg.container_ids.into_iter().collect(),
+            namespace: atoms.get(w.namespace).to_string(),
+            kind: w.kind.to_string(),
+            name: atoms.get(w.name).to_string(),
+            containers: w.agg.containers.strings(atoms),
+            images: w.agg.images.strings(atoms),
+            service_accounts: w.agg.service_accounts.strings(atoms),
+            nodes: w.agg.nodes.strings(atoms),
+            container_ids: w.agg.container_ids.strings(atoms),
         })
         .collect();
     out.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
@@ -278,28 +356,31 @@ fn identities(agg: &Aggregate) -> Vec<IdentityRef> {
     let mut out: Vec<IdentityRef> = agg
         .identities
         .iter()
-        .map(|(id, roles)| {
-            let mut role_names = Vec::new();
+        .map(|&(id, roles)| {
+            let mut role_names = Vec::with_capacity(2);
             if roles & ROLE_ACTOR != 0 {
                 role_names.push("actor".to_string());
             }
             if roles & ROLE_RUNS_AS != 0 {
                 role_names.push("runs-as".to_string());
             }
+            let id = id.identity(&agg.atoms);
+            let key = id.key();
+            let display = id.display();
             let (kind, namespace, name) = match id {
                 Identity::ServiceAccount { namespace, name } => {
-                    ("service-account", Some(namespace.clone()), name.clone())
+                    ("service-account", Some(namespace), name)
                 }
-                Identity::User(name) => ("user", None, name.clone()),
-                Identity::Anonymous(ip) => ("anonymous", None, ip.clone().unwrap_or_default()),
+                Identity::User(name) => ("user", None, name),
+                Identity::Anonymous(ip) => ("anonymous", None, ip.unwrap_or_default()),
             };
             IdentityRef {
-                key: id.key(),
+                key,
                 kind: kind.to_string(),
                 namespace,
                 name,
                 roles: role_names,
-                display: id.display(),
+                display,
             }
         })
         .collect();
@@ -361,25 +442,45 @@ fn drop_applies(note: &DropNote, agg: &Aggregate, unplaced: bool) -> bool {
     }
     match &note.node {
         None => true,
-        Some(node) => note.audit || unplaced || agg.nodes.contains(node),
+        Some(node) => {
+            note.audit || unplaced || agg.atoms.find(node).is_some_and(|a| agg.nodes.contains(a))
+        }
     }
 }
 
+/// `inc-` and `id` in 16 lowercase hex digits.
+fn incident_id(id: u64) -> String {
+    let mut out = String::with_capacity(20);
+    out.push_str("inc-");
+    for i in (0..16).rev() {
+        let d = ((id >> (i * 4)) & 0xf) as u32;
+        out.push(char::from_digit(d, 16).unwrap_or('0'));
+    }
+    out
+}
+
+/// The incident of a closed aggregate. Its alerts go to `spare` once rendered.
 pub(crate) fn assemble<'n>(
-    agg: Aggregate,
+    agg_mut: &mut Aggregate,
     lookup: &mut Lookup<'_>,
     findings: &FindingIndex,
     drops: impl Iterator<Item = &'n DropNote>,
+    spare: &mut Vec<Box<crate::event::Event>>,
 ) -> Incident {
-    let (techniques, step_times, tactics) = steps(&agg, lookup);
-    let matched = findings.matching(&agg);
+    debug_assert!(!agg_mut.has_pending(), "aggregate flushed before assembly");
+    let agg = &*agg_mut;
+    let (techniques, tactics) = steps(agg, lookup);
+    let matched = findings.matching(agg);
     let unplaced = agg
         .workloads
-        .values()
+        .iter()
         .any(|w| (w.kind == "Pod" || w.kind == "Container") && w.agg.nodes.is_empty());
-    let relevant: Vec<&DropNote> = drops.filter(|d| drop_applies(d, &agg, unplaced)).collect();
+    let relevant: Vec<&DropNote> = drops.filter(|d| drop_applies(d, agg, unplaced)).collect();
     let confidence = round_to((1.0 - 0.15 * relevant.len() as f64).max(0.5), 3);
-    let rank = agg.top.as_ref().map_or(2, |t| priority_rank(&t.priority));
+    let rank = agg
+        .top
+        .as_ref()
+        .map_or(2, |t| priority_rank(agg.atoms.get(t.priority)));
     let severity = severity_of_rank(rank);
     let tactic_count = tactics.len();
     let breadth = (tactic_count.min(6) as f64) / 6.0;
@@ -387,50 +488,44 @@ pub(crate) fn assemble<'n>(
     let id = agg
         .evidence
         .first()
-        .map_or(agg.first as u64, |e| e.event.fp);
-    let identities = identities(&agg);
-    let Aggregate {
-        cluster,
-        first,
-        last,
-        alert_count,
-        duplicates,
-        late,
-        evidence: alert_evidence,
-        namespaces,
-        workloads: workload_map,
-        source_ips,
-        nodes,
-        objects,
-        top,
-        ..
-    } = agg;
-    let listed_alerts = alert_evidence.len();
+        .map_or(agg.first as u64, |e| e.event.fp());
+    let atoms = &agg.atoms;
+    let listed_alerts = agg.evidence.len();
     let mut evidence: Vec<Evidence> = Vec::with_capacity(listed_alerts + matched.len());
-    evidence.extend(alert_evidence.into_iter().map(EvItem::into_evidence));
+    evidence.extend(agg.evidence.iter().map(EvItem::to_evidence));
     evidence.extend(matched.iter().map(|f| finding_evidence(f)));
-    let top_time = top.as_ref().map(|t| t.time);
-    let (max_priority, max_priority_rule) = match top {
-        Some(t) => (t.priority, t.rule),
+    let top_time = agg.top.as_ref().map(|t| t.time);
+    let (max_priority, max_priority_rule) = match &agg.top {
+        Some(t) => (
+            atoms.get(t.priority).to_string(),
+            atoms.get(t.rule).to_string(),
+        ),
         None => (String::new(), String::new()),
     };
+    let mut objects: Vec<(&str, &str, &str)> = agg
+        .objects
+        .iter()
+        .map(|&(k, n, m)| (atoms.get(k), atoms.get(n), atoms.get(m)))
+        .collect();
+    objects.sort_unstable();
+    let (first, last, alert_count) = (agg.first, agg.last, agg.alert_count);
     let mut incident = Incident {
-        id: format!("inc-{id:016x}"),
-        cluster,
+        id: incident_id(id),
+        cluster: agg.cluster.clone(),
         first_seen: Timestamp(first).to_rfc3339(),
         last_seen: Timestamp(last).to_rfc3339(),
-        namespaces: namespaces.into_iter().collect(),
-        workloads: workloads(workload_map),
-        identities,
-        source_ips: source_ips.into_iter().collect(),
-        nodes: nodes.into_iter().collect(),
+        namespaces: agg.namespaces.strings(atoms),
+        workloads: workloads(&agg.workloads, atoms),
+        identities: identities(agg),
+        source_ips: agg.source_ips.strings(atoms),
+        nodes: agg.nodes.strings(atoms),
         objects: objects
             .into_iter()
             .map(|(kind, ns, name)| {
                 if ns.is_empty() {
-                    format!("{kind} {name}")
+                    concat(&[kind, " ", name])
                 } else {
-                    format!("{kind} {ns}/{name}")
+                    concat(&[kind, " ", ns, "/", name])
                 }
             })
             .collect(),
@@ -446,8 +541,8 @@ pub(crate) fn assemble<'n>(
         },
         confidence,
         alert_count,
-        duplicate_alerts: duplicates,
-        late_alerts: late,
+        duplicate_alerts: agg.duplicates,
+        late_alerts: agg.late,
         finding_count: matched.len(),
         sensor_drops: relevant
             .iter()
@@ -472,12 +567,13 @@ pub(crate) fn assemble<'n>(
         &crate::explain::Facts {
             first,
             last,
-            step_times: &step_times,
+            step_times: &lookup.times,
             findings: &matched,
             drop_reports: relevant.len(),
             dropped: total_dropped,
             top_time,
         },
     );
+    spare.extend(agg_mut.evidence.drain(..).map(|e| e.event));
     incident
 }

@@ -16,6 +16,11 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 
+/// Alerts kept for reuse (their memory) at most.
+const SPARE_MAX: usize = 4096;
+/// Closed incidents kept for reuse (their memory) at most.
+const OPEN_POOL_MAX: usize = 256;
+
 /// Why an alert was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CorrelateError {
@@ -64,9 +69,26 @@ pub struct Stats {
     pub findings: u64,
 }
 
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// An alert in the reorder buffer. Its time is kept inline so that the heap compares
+/// without following the box (the rest of the order is the [`Event`]'s).
+#[derive(Debug, PartialEq, Eq)]
 struct Pending {
+    time: i64,
     event: Box<Event>,
+}
+
+impl Ord for Pending {
+    fn cmp(&self, o: &Pending) -> std::cmp::Ordering {
+        self.time
+            .cmp(&o.time)
+            .then_with(|| self.event.cmp(&o.event))
+    }
+}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, o: &Pending) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -74,7 +96,71 @@ struct KeySlot {
     /// The incident holding this key as an explicit key.
     explicit: Option<usize>,
     /// Incidents holding it as a derived key (slot indices, possibly merged since).
-    derived: FastSet<usize>,
+    derived: SlotSet,
+}
+
+/// A set of slot indices; no allocation for one (the usual case).
+#[derive(Debug, Default)]
+enum SlotSet {
+    #[default]
+    Empty,
+    One(usize),
+    Many(FastSet<usize>),
+}
+
+impl SlotSet {
+    /// Add `x`; `true` if it was not there.
+    fn insert(&mut self, x: usize, state: FastState) -> bool {
+        match self {
+            SlotSet::Empty => {
+                *self = SlotSet::One(x);
+                true
+            }
+            SlotSet::One(y) if *y == x => false,
+            SlotSet::One(y) => {
+                let mut set = FastSet::with_hasher(state);
+                set.insert(*y);
+                set.insert(x);
+                *self = SlotSet::Many(set);
+                true
+            }
+            SlotSet::Many(set) => set.insert(x),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            SlotSet::Empty => true,
+            SlotSet::One(_) => false,
+            SlotSet::Many(set) => set.is_empty(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let (one, many) = match self {
+            SlotSet::Empty => (None, None),
+            SlotSet::One(x) => (Some(*x), None),
+            SlotSet::Many(set) => (None, Some(set.iter().copied())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(usize) -> bool) {
+        match self {
+            SlotSet::Empty => {}
+            SlotSet::One(x) => {
+                if !keep(*x) {
+                    *self = SlotSet::Empty;
+                }
+            }
+            SlotSet::Many(set) => {
+                set.retain(|&x| keep(x));
+                if set.is_empty() {
+                    *self = SlotSet::Empty;
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -96,6 +182,10 @@ enum State {
 #[derive(Debug)]
 struct Entry {
     generation: u64,
+    /// First and last alert time of the open incident (a copy of its aggregate's, so
+    /// that join checks need not follow the box).
+    first: i64,
+    last: i64,
     state: State,
 }
 
@@ -123,6 +213,14 @@ pub struct Correlator<'c> {
     findings: FindingIndex,
     ready: Vec<Incident>,
     stats: Stats,
+    /// Reusable memory: alerts no longer needed (at most [`SPARE_MAX`]), incidents
+    /// closed (at most [`OPEN_POOL_MAX`]), buffers.
+    spare: Vec<Box<Event>>,
+    opens: Vec<Box<Open>>,
+    tree: Vec<usize>,
+    scratch: String,
+    targets: Vec<usize>,
+    roots: Vec<usize>,
 }
 
 impl fmt::Debug for Correlator<'_> {
@@ -164,6 +262,32 @@ fn find(slots: &mut [Entry], x: usize) -> usize {
         }
     }
     root
+}
+
+/// When the open incident at `x` expires: `window` after its last alert, or `max_span`
+/// after its first, whichever comes first. `None` unless `x` is open.
+fn expiry_in(slots: &[Entry], window: i64, max_span: i64, x: usize) -> Option<i64> {
+    match slots.get(x) {
+        Some(
+            e @ Entry {
+                state: State::Open(_),
+                ..
+            },
+        ) => Some(
+            e.last
+                .saturating_add(window)
+                .min(e.first.saturating_add(max_span)),
+        ),
+        _ => None,
+    }
+}
+
+/// Whether an alert at `t` can join the open incident at `x`.
+fn joinable_in(slots: &[Entry], window: i64, max_span: i64, x: usize, t: i64) -> bool {
+    match (expiry_in(slots, window, max_span, x), slots.get(x)) {
+        (Some(expiry), Some(e)) => t <= expiry && t >= e.first.saturating_sub(window),
+        _ => false,
+    }
 }
 
 fn open_ref(slots: &[Entry], x: usize) -> Option<&Open> {
@@ -210,6 +334,12 @@ impl<'c> Correlator<'c> {
             findings: FindingIndex::default(),
             ready: Vec::new(),
             stats: Stats::default(),
+            spare: Vec::new(),
+            opens: Vec::new(),
+            tree: Vec::new(),
+            scratch: String::new(),
+            targets: Vec::new(),
+            roots: Vec::new(),
         }
     }
 
@@ -244,18 +374,18 @@ impl<'c> Correlator<'c> {
     /// drop" and similar) are recognised and lower the confidence of the incidents they
     /// overlap instead of opening one.
     pub fn push_alert(&mut self, alert: &AlertRecord) -> Result<(), CorrelateError> {
-        let Some(event) = Event::from_alert(alert, self.options.default_cluster.as_deref()) else {
+        let mut event = self.spare.pop().unwrap_or_else(|| Box::new(Event::empty()));
+        if !event.fill(alert, self.options.default_cluster.as_deref()) {
+            self.spare.push(event);
             self.stats.alerts_rejected += 1;
             return Err(CorrelateError::InvalidTime {
                 time: crate::event::shorten(&alert.time, 64),
             });
-        };
+        }
         self.stats.alerts_accepted += 1;
         let time = event.time;
         self.max_seen = Some(self.max_seen.map_or(time, |m| m.max(time)));
-        self.buffer.push(Reverse(Pending {
-            event: Box::new(event),
-        }));
+        self.buffer.push(Reverse(Pending { time, event }));
         if let Some(max) = self.max_seen {
             self.release(max.saturating_sub(self.slack));
         }
@@ -279,7 +409,9 @@ impl<'c> Correlator<'c> {
 
     /// The incidents closed so far (while processing alerts), without advancing time.
     pub fn take_closed(&mut self) -> Vec<Incident> {
-        let mut out = std::mem::take(&mut self.ready);
+        // The next batch is probably as large: allocate it once rather than by doubling.
+        let next = Vec::with_capacity(self.ready.len());
+        let mut out = std::mem::replace(&mut self.ready, next);
         sort_incidents(&mut out);
         out
     }
@@ -288,7 +420,7 @@ impl<'c> Correlator<'c> {
     /// not handed out yet, sorted by first seen, then id.
     pub fn finish(mut self) -> Vec<Incident> {
         while let Some(Reverse(p)) = self.buffer.pop() {
-            self.process(*p.event);
+            self.process(p.event);
         }
         let roots: Vec<usize> = (0..self.slots.len())
             .filter(|&i| matches!(self.slots[i].state, State::Open(_)))
@@ -301,25 +433,32 @@ impl<'c> Correlator<'c> {
 
     fn release(&mut self, watermark: i64) {
         while let Some(Reverse(p)) = self.buffer.peek() {
-            if p.event.time >= watermark {
+            if p.time >= watermark {
                 break;
             }
             if let Some(Reverse(p)) = self.buffer.pop() {
-                self.process(*p.event);
+                self.process(p.event);
             }
         }
     }
 
-    fn expiry(&self, o: &Open) -> i64 {
-        o.agg
-            .last
-            .saturating_add(self.window)
-            .min(o.agg.first.saturating_add(self.max_span))
+    /// The expiry of the open incident at `x`.
+    fn expiry(&self, x: usize) -> Option<i64> {
+        expiry_in(&self.slots, self.window, self.max_span, x)
     }
 
     fn joinable(&self, root: usize, t: i64) -> bool {
-        open_ref(&self.slots, root)
-            .is_some_and(|o| t <= self.expiry(o) && t >= o.agg.first.saturating_sub(self.window))
+        joinable_in(&self.slots, self.window, self.max_span, root, t)
+    }
+
+    /// Copy the aggregate's first and last time into the slot entry.
+    fn sync_span(&mut self, x: usize) {
+        if let Some(e) = self.slots.get_mut(x)
+            && let State::Open(o) = &e.state
+        {
+            e.first = o.agg.first;
+            e.last = o.agg.last;
+        }
     }
 
     /// Close every incident whose expiry is before `t`.
@@ -330,10 +469,10 @@ impl<'c> Correlator<'c> {
             }
             self.expiries.pop();
             let current = match self.slots.get(idx) {
-                Some(Entry {
-                    generation: g,
-                    state: State::Open(o),
-                }) if *g == generation => self.expiry(o),
+                Some(e) if e.generation == generation => match self.expiry(idx) {
+                    Some(x) => x,
+                    None => continue,
+                },
                 _ => continue,
             };
             if current >= t {
@@ -354,7 +493,7 @@ impl<'c> Correlator<'c> {
         }
     }
 
-    fn process(&mut self, event: Event) {
+    fn process(&mut self, event: Box<Event>) {
         let t = event.time;
         let late = t < self.processed_until;
         if late {
@@ -377,24 +516,26 @@ impl<'c> Correlator<'c> {
                 },
             );
             self.drop_seq += 1;
+            self.spare.push(event);
             return;
         }
-        let facts = Facts::of(&event, &self.options, &self.keys);
+        let facts = Facts::of(&event, &self.options, Some(&self.keys));
 
         // Which open incidents does this alert reach?
-        let mut targets: Vec<usize> = Vec::new();
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
         for k in facts.explicit.iter() {
-            let k = &k;
-            let Some(slot) = self.index.get(k) else {
+            let Some(slot) = self.index.get(&k) else {
                 continue;
             };
-            let explicit = slot.explicit;
-            let derived: Vec<usize> = slot.derived.iter().copied().collect();
-            if let Some(e) = explicit {
+            if let Some(e) = slot.explicit {
                 let r = find(&mut self.slots, e);
                 if self.joinable(r, t) {
                     targets.push(r);
                 }
+            }
+            if slot.derived.is_empty() {
+                continue;
             }
             // Host activity is attributed only to a single pod that escaped there.
             let fanout = if k.kind == KeyKind::Node {
@@ -402,25 +543,31 @@ impl<'c> Correlator<'c> {
             } else {
                 self.options.max_link_fanout
             };
-            let mut roots: Vec<usize> = Vec::new();
-            for d in derived {
-                let r = find(&mut self.slots, d);
-                if self.joinable(r, t) && !roots.contains(&r) {
-                    roots.push(r);
-                    if roots.len() > fanout {
-                        break;
+            let mut roots = std::mem::take(&mut self.roots);
+            roots.clear();
+            // Iterated in place: `find` needs the slots, the index is untouched.
+            if let Some(slot) = self.index.get(&k) {
+                for d in slot.derived.iter() {
+                    let r = find(&mut self.slots, d);
+                    if joinable_in(&self.slots, self.window, self.max_span, r, t)
+                        && !roots.contains(&r)
+                    {
+                        roots.push(r);
+                        if roots.len() > fanout {
+                            break;
+                        }
                     }
                 }
             }
             if roots.len() > fanout {
                 self.stats.ambiguous_links += 1;
             } else {
-                targets.extend(roots);
+                targets.extend_from_slice(&roots);
             }
+            self.roots = roots;
         }
         for k in facts.derived.iter() {
-            let k = &k;
-            if let Some(e) = self.index.get(k).and_then(|s| s.explicit) {
+            if let Some(e) = self.index.get(&k).and_then(|s| s.explicit) {
                 let r = find(&mut self.slots, e);
                 if self.joinable(r, t) {
                     targets.push(r);
@@ -440,117 +587,102 @@ impl<'c> Correlator<'c> {
                 root
             }
         };
+        self.targets = targets;
         // Register the keys.
         for k in facts.explicit.iter() {
-            let k = &k;
-            let current = self.index.get(k).and_then(|s| s.explicit);
-            let keep_other = match current {
+            let slot = self.index.entry(k).or_default();
+            // Already registered for this incident (then its key set has it too).
+            if slot.explicit == Some(root) {
+                continue;
+            }
+            let keep_other = match slot.explicit {
                 None => false,
                 Some(e) => {
                     let r = find(&mut self.slots, e);
-                    r != root && open_ref(&self.slots, r).is_some_and(|o| self.expiry(o) >= t)
+                    r != root
+                        && expiry_in(&self.slots, self.window, self.max_span, r)
+                            .is_some_and(|x| x >= t)
                 }
             };
             if !keep_other {
-                match self.index.get_mut(k) {
-                    Some(slot) => slot.explicit = Some(root),
-                    None => {
-                        self.index.insert(
-                            *k,
-                            KeySlot {
-                                explicit: Some(root),
-                                derived: FastSet::with_hasher(self.hash_state),
-                            },
-                        );
-                    }
-                }
+                slot.explicit = Some(root);
             }
-            if let Some(o) = open_mut(&mut self.slots, root)
-                && !o.explicit.contains(k)
-            {
-                o.explicit.insert(*k);
+            if let Some(o) = open_mut(&mut self.slots, root) {
+                o.explicit.insert(k);
             }
         }
         for k in facts.derived.iter() {
-            let k = &k;
-            match self.index.get_mut(k) {
-                Some(slot) => {
-                    slot.derived.insert(root);
-                }
-                None => {
-                    self.index.insert(
-                        *k,
-                        KeySlot {
-                            explicit: None,
-                            derived: {
-                                let mut d = FastSet::with_hasher(self.hash_state);
-                                d.insert(root);
-                                d
-                            },
-                        },
-                    );
-                }
-            }
-            if let Some(o) = open_mut(&mut self.slots, root)
-                && !o.derived.contains(k)
-            {
-                o.derived.insert(*k);
+            let new = self
+                .index
+                .entry(k)
+                .or_default()
+                .derived
+                .insert(root, self.hash_state);
+            if new && let Some(o) = open_mut(&mut self.slots, root) {
+                o.derived.insert(k);
             }
         }
 
-        let max_evidence = self.options.max_evidence;
-        let before = open_ref(&self.slots, root).map(|o| self.expiry(o));
+        let before = self.expiry(root);
         let dedup = self.keys.content(&event);
-        let added =
-            open_mut(&mut self.slots, root).is_some_and(|o| o.agg.add(&event, &facts, dedup, late));
-        drop(facts);
-        if added {
-            if let Some(o) = open_mut(&mut self.slots, root) {
-                o.agg.push_evidence(event, max_evidence);
+        let (options, scratch, spare) = (&self.options, &mut self.scratch, &mut self.spare);
+        if let Some(o) = open_mut(&mut self.slots, root) {
+            if o.agg.push(event, dedup, late, spare) {
+                if o.agg.should_flush() {
+                    o.agg.flush(options, options.max_evidence, scratch, spare);
+                }
+            } else {
+                self.stats.duplicate_alerts += 1;
             }
-        } else {
-            self.stats.duplicate_alerts += 1;
         }
+        self.sync_span(root);
+        self.spare.truncate(SPARE_MAX);
         self.schedule_if_earlier(root, before);
     }
 
     /// Push a new expiry entry when `root`'s expiry moved earlier than `before` (or it
     /// is new), so the sweep never closes it late.
     fn schedule_if_earlier(&mut self, root: usize, before: Option<i64>) {
-        let Some(Entry {
-            generation,
-            state: State::Open(o),
-        }) = self.slots.get(root)
-        else {
+        let (Some(now), Some(e)) = (self.expiry(root), self.slots.get(root)) else {
             return;
         };
-        let now = self.expiry(o);
         if before.is_none_or(|b| now < b) {
-            self.expiries.push(Reverse((now, root, *generation)));
+            self.expiries.push(Reverse((now, root, e.generation)));
         }
     }
 
     fn open_incident(&mut self, event: &Event) -> usize {
-        let open = Box::new(Open {
-            agg: Aggregate::new(
-                event.cluster().map(str::to_string),
-                event.time,
-                self.hash_state,
-            ),
-            explicit: FastSet::with_hasher(self.hash_state),
-            derived: FastSet::with_hasher(self.hash_state),
-            members: Vec::new(),
-        });
+        let open = match self.opens.pop() {
+            Some(mut open) => {
+                open.agg.reset(event.cluster(), event.time);
+                open
+            }
+            None => Box::new(Open {
+                agg: Aggregate::new(
+                    event.cluster().map(str::to_string),
+                    event.time,
+                    self.hash_state,
+                ),
+                explicit: FastSet::with_hasher(self.hash_state),
+                derived: FastSet::with_hasher(self.hash_state),
+                members: Vec::new(),
+            }),
+        };
+        let t = event.time;
         let idx = match self.free.pop() {
             Some(i) => {
                 if let Some(e) = self.slots.get_mut(i) {
                     e.state = State::Open(open);
+                    e.first = t;
+                    e.last = t;
                 }
                 i
             }
             None => {
                 self.slots.push(Entry {
                     generation: 0,
+                    first: t,
+                    last: t,
                     state: State::Open(open),
                 });
                 self.slots.len() - 1
@@ -572,36 +704,54 @@ impl<'c> Correlator<'c> {
         } else {
             (b, a)
         };
-        let before = open_ref(&self.slots, winner).map(|o| self.expiry(o));
+        let before = self.expiry(winner);
         let Some(entry) = self.slots.get_mut(loser) else {
             return winner;
         };
         let State::Open(lost) = std::mem::replace(&mut entry.state, State::Forward(winner)) else {
             return winner;
         };
-        let lost = *lost;
+        let mut lost = lost;
         let max_evidence = self.options.max_evidence;
         if let Some(w) = open_mut(&mut self.slots, winner) {
-            w.agg.absorb(lost.agg, max_evidence);
-            let (mut big, small) = if w.explicit.len() >= lost.explicit.len() {
-                (std::mem::take(&mut w.explicit), lost.explicit)
-            } else {
-                (lost.explicit, std::mem::take(&mut w.explicit))
-            };
-            big.extend(small);
-            w.explicit = big;
-            let (mut big, small) = if w.derived.len() >= lost.derived.len() {
-                (std::mem::take(&mut w.derived), lost.derived)
-            } else {
-                (lost.derived, std::mem::take(&mut w.derived))
-            };
-            big.extend(small);
-            w.derived = big;
+            w.agg.absorb(
+                &mut lost.agg,
+                &self.options,
+                max_evidence,
+                &mut self.scratch,
+                &mut self.spare,
+            );
+            if w.explicit.len() < lost.explicit.len() {
+                std::mem::swap(&mut w.explicit, &mut lost.explicit);
+            }
+            w.explicit.extend(lost.explicit.drain());
+            if w.derived.len() < lost.derived.len() {
+                std::mem::swap(&mut w.derived, &mut lost.derived);
+            }
+            w.derived.extend(lost.derived.drain());
             w.members.push(loser);
-            w.members.extend(lost.members);
+            w.members.append(&mut lost.members);
         }
+        self.recycle(lost);
+        self.sync_span(winner);
         self.schedule_if_earlier(winner, before);
         winner
+    }
+
+    /// Keep `open`'s memory for a next incident (unless enough are kept, or it is large).
+    fn recycle(&mut self, mut open: Box<Open>) {
+        if self.opens.len() >= OPEN_POOL_MAX
+            || open.agg.is_large()
+            || open.explicit.capacity() > 32
+            || open.derived.capacity() > 32
+            || open.members.capacity() > 8
+        {
+            return;
+        }
+        open.explicit.clear();
+        open.derived.clear();
+        open.members.clear();
+        self.opens.push(open);
     }
 
     /// Close the incident rooted at `root`: forget its keys, free its slots, assemble it.
@@ -613,13 +763,18 @@ impl<'c> Correlator<'c> {
             return;
         };
         entry.generation += 1;
-        let open = *open;
-        let mut tree: FastSet<usize> = FastSet::with_hasher(self.hash_state);
+        let mut open = open;
+        let mut tree = std::mem::take(&mut self.tree);
+        tree.clear();
         tree.extend(open.members.iter().copied());
-        tree.insert(root);
+        tree.push(root);
+        tree.sort_unstable();
         for k in &open.explicit {
             if let Some(slot) = self.index.get_mut(k) {
-                if slot.explicit.is_some_and(|e| tree.contains(&e)) {
+                if slot
+                    .explicit
+                    .is_some_and(|e| tree.binary_search(&e).is_ok())
+                {
                     slot.explicit = None;
                 }
                 if slot.explicit.is_none() && slot.derived.is_empty() {
@@ -629,7 +784,7 @@ impl<'c> Correlator<'c> {
         }
         for k in &open.derived {
             if let Some(slot) = self.index.get_mut(k) {
-                slot.derived.retain(|s| !tree.contains(s));
+                slot.derived.retain(|s| tree.binary_search(&s).is_err());
                 if slot.explicit.is_none() && slot.derived.is_empty() {
                     self.index.remove(k);
                 }
@@ -643,7 +798,14 @@ impl<'c> Correlator<'c> {
             self.free.push(m);
         }
         self.free.push(root);
-        let agg = open.agg;
+        self.tree = tree;
+        let agg = &mut open.agg;
+        agg.flush(
+            &self.options,
+            self.options.max_evidence,
+            &mut self.scratch,
+            &mut self.spare,
+        );
         let lo = agg.first.saturating_sub(self.window);
         let hi = agg.last.saturating_add(self.window);
         let incident = assemble(
@@ -651,11 +813,21 @@ impl<'c> Correlator<'c> {
             &mut self.lookup,
             &self.findings,
             self.drops.range((lo, 0)..=(hi, u64::MAX)).map(|(_, d)| d),
+            &mut self.spare,
         );
+        self.spare.truncate(SPARE_MAX);
+        self.recycle(open);
         self.stats.incidents_closed += 1;
         self.ready.push(incident);
     }
 }
+
+// A correlator can move to (and be shared with) other threads, as before its memory was
+// pooled and interned.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Correlator<'static>>();
+};
 
 fn sort_incidents(v: &mut [Incident]) {
     v.sort_by(|a, b| {

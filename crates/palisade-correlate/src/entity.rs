@@ -1,6 +1,7 @@
 //! The entities of an alert (identities, workloads) and its join keys.
 
-use crate::event::Event;
+use crate::event::{Event, concat};
+use crate::hash::FastHasher2;
 use crate::options::Options;
 
 /// Characters Kubernetes uses for generated name suffixes (no vowels, no `0`, `1`, `3`).
@@ -48,9 +49,9 @@ impl Identity {
     /// The documented key: `sa:shop/ci`, `user:alice`, `anonymous@203.0.113.50`.
     pub(crate) fn key(&self) -> String {
         match self {
-            Identity::ServiceAccount { namespace, name } => format!("sa:{namespace}/{name}"),
-            Identity::User(name) => format!("user:{name}"),
-            Identity::Anonymous(Some(ip)) => format!("anonymous@{ip}"),
+            Identity::ServiceAccount { namespace, name } => concat(&["sa:", namespace, "/", name]),
+            Identity::User(name) => concat(&["user:", name]),
+            Identity::Anonymous(Some(ip)) => concat(&["anonymous@", ip]),
             Identity::Anonymous(None) => "anonymous".to_string(),
         }
     }
@@ -59,10 +60,10 @@ impl Identity {
     pub(crate) fn display(&self) -> String {
         match self {
             Identity::ServiceAccount { namespace, name } => {
-                format!("service account {namespace}/{name}")
+                concat(&["service account ", namespace, "/", name])
             }
-            Identity::User(name) => format!("user {name}"),
-            Identity::Anonymous(Some(ip)) => format!("anonymous requests from {ip}"),
+            Identity::User(name) => concat(&["user ", name]),
+            Identity::Anonymous(Some(ip)) => concat(&["anonymous requests from ", ip]),
             Identity::Anonymous(None) => "anonymous requests".to_string(),
         }
     }
@@ -106,32 +107,6 @@ impl<'a> IdRef<'a> {
         }
     }
 
-    pub(crate) fn to_owned(self) -> Identity {
-        match self {
-            IdRef::ServiceAccount { namespace, name } => Identity::ServiceAccount {
-                namespace: namespace.to_string(),
-                name: name.to_string(),
-            },
-            IdRef::User(u) => Identity::User(u.to_string()),
-            IdRef::Anonymous(ip) => Identity::Anonymous(ip.map(str::to_string)),
-        }
-    }
-
-    pub(crate) fn matches(self, owned: &Identity) -> bool {
-        match (self, owned) {
-            (
-                IdRef::ServiceAccount { namespace, name },
-                Identity::ServiceAccount {
-                    namespace: n2,
-                    name: m2,
-                },
-            ) => namespace == n2 && name == m2,
-            (IdRef::User(a), Identity::User(b)) => a == b,
-            (IdRef::Anonymous(a), Identity::Anonymous(b)) => a == b.as_deref(),
-            _ => false,
-        }
-    }
-
     /// The join key, scoped to `cluster`; `None` when this identity is not one.
     fn join_key(self, keys: &KeyHasher, cluster: &str, options: &Options) -> Option<Key> {
         match self {
@@ -157,8 +132,6 @@ pub(crate) enum KeyKind {
     Container,
     /// A workload controller, by name (any kind).
     Owner,
-    /// A workload controller, by kind and name (aggregation only, never joined on).
-    Workload,
     Node,
     /// A single alert without entities.
     Event,
@@ -166,10 +139,17 @@ pub(crate) enum KeyKind {
 
 /// A join key: a 128-bit keyed hash of the key's kind and parts (see
 /// docs/correlation.md). Two different keys collide with probability about 2^-128.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Key {
     pub kind: KeyKind,
     pub hash: u128,
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Already a keyed, uniform hash (of the kind too): one word is enough.
+        state.write_u64(self.hash as u64);
+    }
 }
 
 /// Makes [`Key`]s with two per-correlator random seeds.
@@ -183,29 +163,20 @@ impl KeyHasher {
     /// A keyed 128-bit hash of an event's whole content, to recognise duplicates
     /// (keyed, so crafted alerts cannot pass for duplicates of others).
     pub(crate) fn content(&self, ev: &Event) -> u128 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut ha = self.a.build_hasher();
-        let mut hb = self.b.build_hasher();
-        for h in [&mut ha, &mut hb] {
-            ev.hash_content(h);
-        }
-        (u128::from(ha.finish()) << 64) | u128::from(hb.finish())
+        let mut h = FastHasher2::new(&self.a, &self.b);
+        ev.hash_content(&mut h);
+        h.finish()
     }
 
     pub(crate) fn key(&self, kind: KeyKind, parts: &[&str]) -> Key {
-        use std::hash::{BuildHasher, Hasher};
-        let mut ha = self.a.build_hasher();
-        let mut hb = self.b.build_hasher();
-        for h in [&mut ha, &mut hb] {
-            h.write_u8(kind as u8);
-            for p in parts {
-                h.write_usize(p.len());
-                h.write(p.as_bytes());
-            }
+        let mut h = FastHasher2::new(&self.a, &self.b);
+        h.u64(kind as u64);
+        for p in parts {
+            h.str(p);
         }
         Key {
             kind,
-            hash: (u128::from(ha.finish()) << 64) | u128::from(hb.finish()),
+            hash: h.finish(),
         }
     }
 }
@@ -226,8 +197,8 @@ pub(crate) fn workload_kind(resource: &str) -> Option<&'static str> {
 }
 
 /// The kind of a (non-workload) resource, for display and finding lookups.
-pub(crate) fn object_kind(resource: &str) -> String {
-    let known = match resource {
+pub(crate) fn object_kind(resource: &str) -> &str {
+    match resource {
         "secrets" => "Secret",
         "configmaps" => "ConfigMap",
         "serviceaccounts" => "ServiceAccount",
@@ -247,13 +218,12 @@ pub(crate) fn object_kind(resource: &str) -> String {
         "validatingwebhookconfigurations" => "ValidatingWebhookConfiguration",
         "customresourcedefinitions" => "CustomResourceDefinition",
         "podsecuritypolicies" => "PodSecurityPolicy",
-        other => return workload_kind(other).map_or_else(|| other.to_string(), str::to_string),
-    };
-    known.to_string()
+        other => workload_kind(other).unwrap_or(other),
+    }
 }
 
 fn all_safe(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| SAFE_ALPHABET.contains(c))
+    !s.is_empty() && s.bytes().all(|b| SAFE_ALPHABET.as_bytes().contains(&b))
 }
 
 fn all_digits(s: &str) -> bool {
@@ -266,39 +236,42 @@ fn all_digits(s: &str) -> bool {
 /// (CronJob `log-rotate`, Job `log-rotate-29012345`), `db-0` (StatefulSet `db`).
 pub(crate) fn owner_guesses(pod: &str) -> Vec<(&'static str, &str)> {
     let mut out = Vec::new();
+    each_owner_guess(pod, |kind, name| out.push((kind, name)));
+    out
+}
+
+/// [`owner_guesses`] without collecting them.
+fn each_owner_guess<'a>(pod: &'a str, mut f: impl FnMut(&'static str, &'a str)) {
     let Some((head, suffix)) = pod.rsplit_once('-') else {
-        return out;
+        return;
     };
     if head.is_empty() {
-        return out;
+        return;
     }
     if suffix.len() == 5 && all_safe(suffix) {
         for kind in ["ReplicaSet", "DaemonSet", "Job", "ReplicationController"] {
-            out.push((kind, head));
+            f(kind, head);
         }
         if let Some((owner, middle)) = head.rsplit_once('-')
             && !owner.is_empty()
         {
             if (5..=10).contains(&middle.len()) && (all_safe(middle) || all_digits(middle)) {
-                out.push(("Deployment", owner));
+                f("Deployment", owner);
             }
             if middle.len() >= 8 && all_digits(middle) {
-                out.push(("CronJob", owner));
+                f("CronJob", owner);
             }
         }
     }
     if suffix.len() <= 5 && all_digits(suffix) {
-        out.push(("StatefulSet", head));
+        f("StatefulSet", head);
     }
-    out
 }
 
 /// The distinct owner names of [`owner_guesses`] (at most three).
 fn owner_names(pod: &str) -> Few<&str, 4> {
     let mut names = Few::default();
-    for (_, n) in owner_guesses(pod) {
-        names.push_unique(n);
-    }
+    each_owner_guess(pod, |_, n| names.push_unique(n));
     names
 }
 
@@ -351,11 +324,10 @@ impl<T: Copy + PartialEq, const N: usize> Few<T, N> {
     }
 }
 
-/// A workload an alert is about.
+/// A workload an alert is about. Within one cluster, kind, namespace and name identify
+/// it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WorkloadFact<'a> {
-    /// Its aggregation key (pod key, or kind + name for controllers).
-    pub key: Key,
     pub namespace: &'a str,
     pub kind: &'static str,
     pub name: &'a str,
@@ -381,9 +353,9 @@ pub(crate) struct Facts<'a> {
     pub runs_as: Option<IdRef<'a>>,
     pub workloads: Few<WorkloadFact<'a>, 2>,
     /// A non-workload object the alert targets: (kind, namespace or "", name).
-    pub object: Option<(String, &'a str, &'a str)>,
-    /// A container seen only by id (no pod known in this alert): key and id.
-    pub bare_container: Option<(Key, &'a str)>,
+    pub object: Option<(&'a str, &'a str, &'a str)>,
+    /// A container seen only by id (no pod known in this alert).
+    pub bare_container: Option<&'a str>,
     /// Host-level activity on this node (outside any container).
     pub host_node: Option<&'a str>,
     /// The actor's groups are part of the identity (a non-system audit actor).
@@ -394,16 +366,19 @@ pub(crate) struct Facts<'a> {
 const ESCAPE_TECHNIQUES: &[&str] = &["T1611"];
 
 impl<'a> Facts<'a> {
-    pub(crate) fn of(ev: &'a Event, options: &Options, keys: &KeyHasher) -> Facts<'a> {
+    /// The entities of `ev` and, with `keys`, its join keys (without, `explicit` and
+    /// `derived` stay empty: what aggregation needs is cheaper to get).
+    pub(crate) fn of(ev: &'a Event, options: &Options, keys: Option<&KeyHasher>) -> Facts<'a> {
         let mut f = Facts::default();
         let cluster = ev.cluster().unwrap_or("");
+        let key = |kind: KeyKind, parts: &[&str]| keys.map(|k| k.key(kind, parts));
         // Who acted.
         if ev.is_audit()
             && let Some(user) = ev.user()
             && !options.is_system_identity_iter(user, ev.groups())
         {
             let id = IdRef::from_username(user, ev.source_ips().next());
-            if let Some(k) = id.join_key(keys, cluster, options) {
+            if let Some(k) = keys.and_then(|keys| id.join_key(keys, cluster, options)) {
                 f.explicit.push_unique(k);
             }
             f.has_groups = true;
@@ -419,20 +394,24 @@ impl<'a> Facts<'a> {
         };
         let host_level = !ev.is_audit() && ev.container_id() == Some("host") && ev.pod().is_none();
         let container_id = ev.container_id().filter(|c| *c != "host");
-        let cid_key = container_id.map(|cid| keys.key(KeyKind::Container, &[cluster, cid]));
-        if let Some(k) = cid_key {
+        if let Some(cid) = container_id
+            && let Some(k) = key(KeyKind::Container, &[cluster, cid])
+        {
             f.explicit.push_unique(k);
         }
         if let Some((ns, name)) = pod {
-            let pod_key = keys.key(KeyKind::Pod, &[cluster, ns, name]);
-            f.explicit.push_unique(pod_key);
-            for owner in owner_names(name).iter() {
-                f.derived
-                    .push_unique(keys.key(KeyKind::Owner, &[cluster, ns, owner]));
+            if let Some(keys) = keys {
+                f.explicit
+                    .push_unique(keys.key(KeyKind::Pod, &[cluster, ns, name]));
+                for owner in owner_names(name).iter() {
+                    f.derived
+                        .push_unique(keys.key(KeyKind::Owner, &[cluster, ns, owner]));
+                }
             }
             if let Some(sa) = ev.service_account() {
                 let id = IdRef::service_account(ns, sa);
-                if let IdRef::ServiceAccount { namespace, name } = id
+                if let Some(keys) = keys
+                    && let IdRef::ServiceAccount { namespace, name } = id
                     && name != "default"
                     && !is_system_service_account(options, namespace, name)
                 {
@@ -442,14 +421,14 @@ impl<'a> Facts<'a> {
                 }
                 f.runs_as = Some(id);
             }
-            if let Some(node) = ev.node()
+            if let Some(keys) = keys
+                && let Some(node) = ev.node()
                 && ev.techniques().any(|t| ESCAPE_TECHNIQUES.contains(&t))
             {
                 f.derived
                     .push_unique(keys.key(KeyKind::Node, &[cluster, node]));
             }
             f.workloads.push(WorkloadFact {
-                key: pod_key,
                 namespace: ns,
                 kind: "Pod",
                 name,
@@ -459,12 +438,13 @@ impl<'a> Facts<'a> {
                 node: ev.node(),
                 container_id,
             });
-        } else if let (Some(k), Some(cid)) = (cid_key, container_id) {
-            f.bare_container = Some((k, cid));
+        } else if let Some(cid) = container_id {
+            f.bare_container = Some(cid);
         }
         if host_level && let Some(node) = ev.node() {
-            f.explicit
-                .push_unique(keys.key(KeyKind::Node, &[cluster, node]));
+            if let Some(k) = key(KeyKind::Node, &[cluster, node]) {
+                f.explicit.push_unique(k);
+            }
             f.host_node = Some(node);
         }
         // Other objects an audit alert targets.
@@ -474,10 +454,10 @@ impl<'a> Facts<'a> {
             let ns = ev.target_namespace().or(ev.namespace());
             match (workload_kind(resource), ev.target_name(), ns) {
                 (Some(kind), Some(name), Some(ns)) => {
-                    f.explicit
-                        .push_unique(keys.key(KeyKind::Owner, &[cluster, ns, name]));
+                    if let Some(k) = key(KeyKind::Owner, &[cluster, ns, name]) {
+                        f.explicit.push_unique(k);
+                    }
                     f.workloads.push(WorkloadFact {
-                        key: keys.key(KeyKind::Workload, &[cluster, ns, kind, name]),
                         namespace: ns,
                         kind,
                         name,
@@ -494,6 +474,9 @@ impl<'a> Facts<'a> {
                 _ => {}
             }
         }
+        if keys.is_none() {
+            return f;
+        }
         // A derived key that is also explicit is just explicit.
         let mut derived = Few::default();
         for k in f.derived.iter() {
@@ -507,7 +490,7 @@ impl<'a> Facts<'a> {
             // duplicates of it land in the same one).
             f.explicit.push_unique(Key {
                 kind: KeyKind::Event,
-                hash: u128::from(ev.fp),
+                hash: u128::from(ev.fp()),
             });
         }
         f

@@ -6,6 +6,8 @@ use crate::hash::Stable;
 use palisade_core::AlertRecord;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// "Not available" as rendered by Falco-style outputs; treated like a missing value.
 const NA: &str = "<NA>";
@@ -13,6 +15,12 @@ const NA: &str = "<NA>";
 const MAX_FIELD: usize = 512;
 /// Most items kept per list field (techniques, tactics, groups, source IPs).
 const MAX_ITEMS: usize = 64;
+/// A reused text buffer larger than this many times what the next alert needs (and
+/// larger than [`REUSE_MIN`]) is replaced: buffers must not all grow to the largest
+/// alert ever seen.
+const REUSE_SLACK: usize = 2;
+/// Buffers up to this size are always reused.
+const REUSE_MIN: usize = 512;
 /// Longest alert output kept, as the evidence summary.
 pub(crate) const SUMMARY_MAX: usize = 300;
 
@@ -33,6 +41,15 @@ pub(crate) fn cut(s: &str, max: usize) -> &str {
     s.get(..floor_boundary(s, max)).unwrap_or_default()
 }
 
+/// The parts joined, allocated once at the final size (cheaper than `format!`).
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
 /// `s` shortened to about `max` bytes with an ellipsis.
 pub(crate) fn shorten(s: &str, max: usize) -> String {
     let mut out = String::new();
@@ -49,9 +66,23 @@ fn push_shortened(out: &mut String, s: &str, max: usize) {
     }
 }
 
+/// Whether `b` can neither start nor end a char that `str::trim` removes.
+fn plain_edge(b: u8) -> bool {
+    b < 0x80 && !matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// `s.trim()`, without decoding chars when both ends are plain ASCII (the usual case).
+fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [] => s,
+        [first, .., last] | [first @ last] if plain_edge(*first) && plain_edge(*last) => s,
+        _ => s.trim(),
+    }
+}
+
 /// A trimmed, present value (not empty, not `<NA>`), cut to [`MAX_FIELD`].
 fn clean(s: Option<&str>) -> Option<&str> {
-    let s = s?.trim();
+    let s = trim(s?);
     if s.is_empty() || s == NA {
         None
     } else {
@@ -111,12 +142,16 @@ const LISTS: usize = 4;
 /// One alert, normalised. Ordered by time, source, event id, rule, then fingerprint (and
 /// content, should two fingerprints collide): the processing order. Two events that
 /// compare equal are indistinguishable for correlation.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Event {
     pub time: i64,
     pub kind: EventKind,
-    /// Stable 64-bit fingerprint of everything correlation looks at.
-    pub fp: u64,
+    /// Stable 64-bit fingerprint of everything correlation looks at, computed when first
+    /// needed (0: not yet; see [`Event::fp`]). Most alerts never need it: it breaks ties
+    /// in the processing order and names incidents after their first alert.
+    fp: AtomicU64,
+    /// The source contains `audit` (see [`Event::is_audit`]).
+    audit: bool,
     text: String,
     fields: [Option<Span>; FIELDS],
     items: Vec<Span>,
@@ -131,17 +166,28 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(capacity: usize) -> Builder {
+    /// A builder writing into `text` and `items` (cleared; their memory is reused).
+    fn reusing(mut text: String, mut items: Vec<Span>, capacity: usize) -> Builder {
+        if text.capacity() > (REUSE_SLACK * capacity).max(REUSE_MIN) {
+            text = String::new();
+        }
+        text.clear();
+        // Rounded up, so that a reused buffer rarely needs to grow for the next alert.
+        text.reserve(capacity.next_multiple_of(128));
+        items.clear();
+        items.reserve(8);
         Builder {
-            text: String::with_capacity(capacity),
+            text,
             fields: [None; FIELDS],
-            items: Vec::new(),
+            items,
             list_end: [0; LISTS],
         }
     }
 
+    /// The text is at most a few hundred kilobytes (every part is cut), so `u32` holds
+    /// any offset.
     fn pos(&self) -> u32 {
-        u32::try_from(self.text.len()).unwrap_or(u32::MAX)
+        self.text.len() as u32
     }
 
     /// Append with `write`, record the span as field `f` (unless nothing was written).
@@ -200,6 +246,17 @@ fn field<'a>(fields: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str
     fields.get(name).map(String::as_str)
 }
 
+/// Whether `needle` (not empty) occurs in `hay`, checked at each occurrence of its first
+/// byte.
+fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    hay.iter()
+        .enumerate()
+        .any(|(i, &c)| c == first && hay.get(i + 1..i + 1 + rest.len()) == Some(rest))
+}
+
 /// ASCII case-insensitive substring test, without allocating.
 fn contains_ignore_case(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
@@ -208,13 +265,33 @@ fn contains_ignore_case(hay: &str, needle: &str) -> bool {
 
 fn drop_info(alert: &AlertRecord) -> Option<Option<u64>> {
     let rule = alert.rule.as_str();
-    let maybe = rule.contains("rop") || rule.contains("ROP") || rule.contains("ost");
+    // `rop`, `ROP` or `ost` somewhere: checked around each `o` / `O` only.
+    let b = rule.as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    let mut maybe = false;
+    let mut from = 0;
+    while let Some(p) = b
+        .get(from..)
+        .and_then(|r| r.iter().position(|&c| c | 0x20 == b'o'))
+    {
+        let i = from + p;
+        maybe = if b[i] == b'o' {
+            (i > 0 && at(i - 1) == Some(b'r') && at(i + 1) == Some(b'p'))
+                || (at(i + 1) == Some(b's') && at(i + 2) == Some(b't'))
+        } else {
+            i > 0 && at(i - 1) == Some(b'R') && at(i + 1) == Some(b'P')
+        };
+        if maybe {
+            break;
+        }
+        from = i + 1;
+    }
     let named = maybe
         && (contains_ignore_case(rule, "event drop")
             || contains_ignore_case(rule, "events dropped")
             || contains_ignore_case(rule, "dropped events")
             || contains_ignore_case(rule, "events lost"));
-    let has_field = alert.fields.contains_key("n_drops");
+    let has_field = !alert.fields.is_empty() && alert.fields.contains_key("n_drops");
     if !named && !has_field {
         return None;
     }
@@ -241,61 +318,135 @@ fn is_canonical_technique(t: &str) -> bool {
 /// Container ids as runtimes print them: `containerd://<64 hex>`, `docker://...`, or the
 /// 12-character short form. Normalised to the lowercase short form when hexadecimal.
 fn push_container_id(out: &mut String, raw: &str) {
-    let s = raw.trim();
+    let s = trim(raw);
     let s = s.rsplit_once("://").map_or(s, |(_, id)| id);
     if s.is_empty() || s == NA {
         return;
     }
     let hex = s.len() >= 12 && s.bytes().all(|b| b.is_ascii_hexdigit());
     let s = if hex { &s[..12] } else { cut(s, MAX_FIELD) };
-    for c in s.chars() {
-        out.push(c.to_ascii_lowercase());
-    }
+    push_lowercase(out, s);
 }
 
+/// Append `s` with ASCII letters lowercased.
 fn push_lowercase(out: &mut String, s: &str) {
-    for c in s.chars() {
-        out.push(c.to_ascii_lowercase());
+    let start = out.len();
+    out.push_str(s);
+    if let Some(tail) = out.get_mut(start..) {
+        tail.make_ascii_lowercase();
     }
 }
 
 impl Event {
     /// Normalise `alert`; `None` when its time is not RFC 3339.
+    #[cfg(test)]
     pub(crate) fn from_alert(alert: &AlertRecord, default_cluster: Option<&str>) -> Option<Event> {
-        let time = crate::time::Timestamp::parse_rfc3339(&alert.time)?.0;
+        let mut ev = Event::empty();
+        ev.fill(alert, default_cluster).then_some(ev)
+    }
+
+    /// An event with no content, to be [`Event::fill`]ed.
+    pub(crate) fn empty() -> Event {
+        Event {
+            time: 0,
+            kind: EventKind::Alert,
+            fp: AtomicU64::new(0),
+            audit: false,
+            text: String::new(),
+            fields: [None; FIELDS],
+            items: Vec::new(),
+            list_end: [0; LISTS],
+        }
+    }
+
+    /// Normalise `alert` into `self`, reusing its buffers; `false` (and `self` left
+    /// empty) when the alert's time is not RFC 3339.
+    pub(crate) fn fill(&mut self, alert: &AlertRecord, default_cluster: Option<&str>) -> bool {
+        let Some(time) = crate::time::Timestamp::parse_rfc3339(&alert.time) else {
+            self.text.clear();
+            self.items.clear();
+            self.fields = [None; FIELDS];
+            self.list_end = [0; LISTS];
+            return false;
+        };
+        let time = time.0;
         let w = &alert.workload;
-        let mut b = Builder::new(256 + alert.output.len().min(SUMMARY_MAX));
-        b.put(F::Source, Some(cut(alert.source.trim(), MAX_FIELD)));
-        b.put(F::EventId, clean(alert.event_id.as_deref()));
-        b.put(F::Rule, Some(cut(alert.rule.trim(), MAX_FIELD)));
-        b.field(F::Summary, |t| {
-            push_shortened(t, alert.output.trim(), SUMMARY_MAX)
+        let source = cut(trim(&alert.source), MAX_FIELD);
+        let event_id = clean(alert.event_id.as_deref());
+        let rule = cut(trim(&alert.rule), MAX_FIELD);
+        let output = trim(&alert.output);
+        let priority = cut(trim(&alert.priority), 32);
+        let cluster = clean(w.cluster.as_deref()).or(default_cluster);
+        let namespace = clean(w.namespace.as_deref());
+        let pod = clean(w.pod.as_deref());
+        let container = clean(w.container.as_deref());
+        let image = clean(w.image.as_deref());
+        let service_account = clean(w.service_account.as_deref());
+        let node = clean(w.node.as_deref());
+        let container_id = w.container_id.as_deref();
+        let user = clean(alert.actor.user.as_deref());
+        let target = clean(field(&alert.fields, "ka.target.resource")).map(|r| {
+            (
+                r,
+                clean(field(&alert.fields, "ka.target.namespace")),
+                clean(field(&alert.fields, "ka.target.name")),
+                clean(field(&alert.fields, "ka.target.subresource")),
+            )
         });
-        b.field(F::Priority, |t| {
-            push_lowercase(t, cut(alert.priority.trim(), 32))
-        });
-        b.put(F::Cluster, clean(w.cluster.as_deref()).or(default_cluster));
-        b.put(F::Namespace, clean(w.namespace.as_deref()));
-        b.put(F::Pod, clean(w.pod.as_deref()));
-        b.put(F::Container, clean(w.container.as_deref()));
-        b.put(F::Image, clean(w.image.as_deref()));
-        b.put(F::ServiceAccount, clean(w.service_account.as_deref()));
-        b.put(F::Node, clean(w.node.as_deref()));
-        if let Some(cid) = w.container_id.as_deref() {
+        // The text is allocated once, at (an upper bound of) its final size: it may live
+        // on as evidence.
+        let len = |s: Option<&str>| s.map_or(0, str::len);
+        let list_len = |v: &[String]| -> usize {
+            v.iter()
+                .take(MAX_ITEMS)
+                .map(|s| s.len().min(MAX_FIELD))
+                .sum()
+        };
+        let capacity = source.len()
+            + len(event_id)
+            + rule.len()
+            + output.len().min(SUMMARY_MAX)
+            + priority.len()
+            + len(cluster)
+            + len(namespace)
+            + len(pod)
+            + len(container)
+            + len(image)
+            + len(service_account)
+            + len(node)
+            + len(container_id).min(MAX_FIELD)
+            + len(user)
+            + target.map_or(0, |(r, a, b, c)| r.len() + len(a) + len(b) + len(c))
+            + list_len(&alert.techniques)
+            + list_len(&alert.tactics)
+            + list_len(&alert.actor.groups)
+            + list_len(&alert.actor.source_ips);
+        let mut b = Builder::reusing(
+            std::mem::take(&mut self.text),
+            std::mem::take(&mut self.items),
+            capacity,
+        );
+        b.put(F::Source, Some(source));
+        b.put(F::EventId, event_id);
+        b.put(F::Rule, Some(rule));
+        b.field(F::Summary, |t| push_shortened(t, output, SUMMARY_MAX));
+        b.field(F::Priority, |t| push_lowercase(t, priority));
+        b.put(F::Cluster, cluster);
+        b.put(F::Namespace, namespace);
+        b.put(F::Pod, pod);
+        b.put(F::Container, container);
+        b.put(F::Image, image);
+        b.put(F::ServiceAccount, service_account);
+        b.put(F::Node, node);
+        if let Some(cid) = container_id {
             b.field(F::ContainerId, |t| push_container_id(t, cid));
         }
-        b.put(F::User, clean(alert.actor.user.as_deref()));
-        if let Some(r) = clean(field(&alert.fields, "ka.target.resource")) {
+        b.put(F::User, user);
+        if let Some((r, ns, name, sub)) = target {
             b.field(F::TargetResource, |t| push_lowercase(t, r));
-            b.put(
-                F::TargetNamespace,
-                clean(field(&alert.fields, "ka.target.namespace")),
-            );
-            b.put(F::TargetName, clean(field(&alert.fields, "ka.target.name")));
-            b.put(
-                F::TargetSubresource,
-                clean(field(&alert.fields, "ka.target.subresource")),
-            );
+            b.put(F::TargetNamespace, ns);
+            b.put(F::TargetName, name);
+            b.put(F::TargetSubresource, sub);
         }
         // Techniques: canonical ids as given, others normalised, invalid ones dropped.
         let normalised: Vec<String> = alert
@@ -333,17 +484,29 @@ impl Event {
             Some(dropped) => EventKind::SensorDrop { dropped },
             None => EventKind::Alert,
         };
-        let mut ev = Event {
+        *self = Event {
             time,
             kind,
-            fp: 0,
+            fp: AtomicU64::new(0),
+            audit: contains_bytes(source.as_bytes(), b"audit"),
             text: b.text,
             fields: b.fields,
             items: b.items,
             list_end: b.list_end,
         };
-        ev.fp = ev.fingerprint();
-        Some(ev)
+        true
+    }
+
+    /// The stable 64-bit fingerprint of everything correlation looks at.
+    pub(crate) fn fp(&self) -> u64 {
+        match self.fp.load(Relaxed) {
+            0 => {
+                let fp = self.fingerprint();
+                self.fp.store(fp, Relaxed);
+                fp
+            }
+            fp => fp,
+        }
     }
 
     fn get(&self, f: F) -> Option<&str> {
@@ -441,30 +604,29 @@ impl Event {
     /// Whether the actor is a Kubernetes identity (audit sources) rather than a process
     /// user inside a container (runtime sources).
     pub(crate) fn is_audit(&self) -> bool {
-        self.source().contains("audit")
+        self.audit
     }
 
     /// Feed everything that makes this event what it is into `h`.
-    pub(crate) fn hash_content(&self, h: &mut impl std::hash::Hasher) {
-        h.write_i64(self.time);
+    pub(crate) fn hash_content(&self, h: &mut crate::hash::FastHasher2) {
+        h.u64(self.time as u64);
         match self.kind {
-            EventKind::Alert => h.write_u8(0),
+            EventKind::Alert => h.u64(0),
             EventKind::SensorDrop { dropped } => {
-                h.write_u8(1);
-                h.write_u64(dropped.unwrap_or(u64::MAX));
+                h.u64(1);
+                h.u64(dropped.unwrap_or(u64::MAX));
             }
         }
-        h.write_usize(self.text.len());
-        h.write(self.text.as_bytes());
+        h.str(&self.text);
         for f in &self.fields {
             let (a, b) = f.map_or((u32::MAX, u32::MAX), |s| (s.start, s.end));
-            h.write_u64((u64::from(a) << 32) | u64::from(b));
+            h.u64((u64::from(a) << 32) | u64::from(b));
         }
         for s in &self.items {
-            h.write_u64((u64::from(s.start) << 32) | u64::from(s.end));
+            h.u64((u64::from(s.start) << 32) | u64::from(s.end));
         }
         for e in self.list_end {
-            h.write_u32(e);
+            h.u64(u64::from(e));
         }
     }
 
@@ -499,7 +661,7 @@ impl Ord for Event {
             .then_with(|| self.source().cmp(o.source()))
             .then_with(|| self.event_id().cmp(&o.event_id()))
             .then_with(|| self.rule().cmp(o.rule()))
-            .then_with(|| self.fp.cmp(&o.fp))
+            .then_with(|| self.fp().cmp(&o.fp()))
             .then_with(|| self.kind.cmp(&o.kind))
             .then_with(|| self.text.cmp(&o.text))
             .then_with(|| self.fields.cmp(&o.fields))
@@ -587,12 +749,12 @@ mod tests {
         let a = Event::from_alert(&alert(), None).expect("valid");
         let b = Event::from_alert(&alert(), None).expect("valid");
         assert_eq!(a, b);
-        assert_eq!(a.fp, b.fp);
+        assert_eq!(a.fp(), b.fp());
         let mut other = alert();
         other.actor.source_ips.reverse();
         let c = Event::from_alert(&other, None).expect("valid");
         assert_ne!(a, c);
-        assert_ne!(a.fp, c.fp);
+        assert_ne!(a.fp(), c.fp());
         let mut later = alert();
         later.time = "2026-11-26T10:00:01Z".into();
         assert!(Event::from_alert(&later, None).expect("valid") > c);

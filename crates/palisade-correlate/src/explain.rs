@@ -3,7 +3,7 @@
 
 use crate::assemble::finding_anchor;
 use crate::incident::Incident;
-use crate::time::{human_duration, push_datetime, push_time_near};
+use crate::time::{push_datetime, push_duration, push_time_near};
 use palisade_core::Finding;
 use std::fmt::Write as _;
 
@@ -13,30 +13,86 @@ const MAX_STEPS: usize = 12;
 const MAX_FINDINGS: usize = 6;
 
 /// `a`, `a and b`, `a, b and c`.
+#[cfg(test)]
 fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
+    limited(items, usize::MAX, "")
 }
 
 /// At most `max` items, then `N more <noun>`.
+#[cfg(test)]
 fn limited(items: &[String], max: usize, noun: &str) -> String {
-    if items.len() <= max {
-        return and_list(items);
-    }
-    let mut shown: Vec<String> = items.iter().take(max).cloned().collect();
-    shown.push(format!("{} more {noun}", items.len() - max));
-    and_list(&shown)
+    let mut out = String::new();
+    push_limited(&mut out, items.iter(), max, noun, |o, s| o.push_str(s));
+    out
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
+/// Append at most `max` items, then `N more <noun>`, as `a`, `a and b`, `a, b and c`.
+fn push_limited<T>(
+    out: &mut String,
+    items: impl Iterator<Item = T> + Clone,
+    max: usize,
+    noun: &str,
+    mut write: impl FnMut(&mut String, T),
+) {
+    let n = items.clone().count();
+    let shown = n.min(max);
+    // The entries: the items shown, then "N more" if any are left out.
+    let entries = if n > max { shown + 1 } else { shown };
+    for (i, item) in items.take(shown).enumerate() {
+        if i > 0 {
+            out.push_str(if i + 1 == entries { " and " } else { ", " });
+        }
+        write(out, item);
     }
+    if n > max {
+        if shown > 0 {
+            out.push_str(" and ");
+        }
+        crate::time::push_u64(out, (n - max) as u64);
+        out.push_str(" more ");
+        out.push_str(noun);
+    }
+}
+
+#[cfg(test)]
+fn capitalise(s: &str) -> String {
+    let mut out = s.to_string();
+    capitalise_from(&mut out, 0);
+    out
+}
+
+/// Uppercase the first character of `out[from..]`.
+fn capitalise_from(out: &mut String, from: usize) {
+    let Some(first) = out.get(from..).and_then(|s| s.chars().next()) else {
+        return;
+    };
+    if first.is_ascii() {
+        if let Some(head) = out.get_mut(from..from + 1) {
+            head.make_ascii_uppercase();
+        }
+    } else {
+        let upper: String = first.to_uppercase().collect();
+        out.replace_range(from..from + first.len_utf8(), &upper);
+    }
+}
+
+/// Append what [`crate::WorkloadRef::display`] returns.
+fn push_workload(out: &mut String, w: &crate::incident::WorkloadRef) {
+    match w.kind.as_str() {
+        "Pod" => out.push_str("pod "),
+        "Container" => {
+            out.push_str("container ");
+            out.push_str(&w.name);
+            return;
+        }
+        kind => {
+            out.push_str(kind);
+            out.push(' ');
+        }
+    }
+    out.push_str(&w.namespace);
+    out.push('/');
+    out.push_str(&w.name);
 }
 
 /// What the explanation needs besides the incident itself.
@@ -65,46 +121,43 @@ pub(crate) fn explain(inc: &Incident, facts: &Facts<'_>) -> String {
         dropped,
         top_time,
     } = *facts;
-    let mut out = String::with_capacity(512);
+    // Below 1000 bytes: larger requests take the allocator's slow path.
+    let mut out = String::with_capacity((320 + 96 * inc.techniques.len().min(MAX_STEPS)).min(960));
 
     // 1. Who, when, on what.
-    let actors: Vec<String> = inc
-        .identities
-        .iter()
-        .filter(|i| i.roles.iter().any(|r| r == "actor"))
-        .map(|i| i.display.clone())
-        .collect();
-    let runs_as_only: Vec<String> = inc
-        .identities
-        .iter()
-        .filter(|i| !i.roles.iter().any(|r| r == "actor"))
-        .map(|i| i.display.clone())
-        .collect();
-    let workloads: Vec<String> = inc.workloads.iter().map(|w| w.display()).collect();
-    let (subject, rest_workloads): (String, &[String]) = if !actors.is_empty() {
-        (limited(&actors, MAX_ACTORS, "identities"), &workloads)
-    } else if let Some((first_wl, others)) = workloads.split_first() {
-        (first_wl.clone(), others)
+    let is_actor = |i: &&crate::incident::IdentityRef| i.roles.iter().any(|r| r == "actor");
+    let actors = inc.identities.iter().filter(is_actor);
+    let runs_as_only = inc.identities.iter().filter(|i| !is_actor(i));
+    let has_actors = actors.clone().next().is_some();
+    // The subject, then the workloads not named in it.
+    let rest_workloads: &[crate::incident::WorkloadRef] = if has_actors {
+        push_limited(&mut out, actors, MAX_ACTORS, "identities", |o, i| {
+            o.push_str(&i.display)
+        });
+        &inc.workloads
+    } else if let Some((first_wl, others)) = inc.workloads.split_first() {
+        push_workload(&mut out, first_wl);
+        others
     } else if !inc.nodes.is_empty() {
-        (format!("node {}", and_list(&inc.nodes)), &[])
+        out.push_str("node ");
+        push_limited(&mut out, inc.nodes.iter(), usize::MAX, "", |o, n| {
+            o.push_str(n)
+        });
+        &[]
     } else {
-        ("unattributed activity".to_string(), &[])
+        out.push_str("unattributed activity");
+        &[]
     };
-    out.push_str(&capitalise(&subject));
-    if !actors.is_empty() {
-        let named_ips: Vec<String> = inc
-            .source_ips
-            .iter()
-            .filter(|ip| {
-                !inc.identities
-                    .iter()
-                    .any(|i| i.kind == "anonymous" && &&i.name == ip)
-            })
-            .cloned()
-            .collect();
-        if !named_ips.is_empty() {
+    capitalise_from(&mut out, 0);
+    if has_actors {
+        let named_ips = inc.source_ips.iter().filter(|ip| {
+            !inc.identities
+                .iter()
+                .any(|i| i.kind == "anonymous" && &&i.name == ip)
+        });
+        if named_ips.clone().next().is_some() {
             out.push_str(", from ");
-            out.push_str(&limited(&named_ips, 3, "addresses"));
+            push_limited(&mut out, named_ips, 3, "addresses", |o, ip| o.push_str(ip));
             out.push(',');
         }
     }
@@ -119,16 +172,24 @@ pub(crate) fn explain(inc: &Incident, facts: &Facts<'_>) -> String {
         out.push_str(" and ");
         push_time_near(&mut out, last, first);
         out.push_str(" (");
-        out.push_str(&human_duration(last - first));
+        push_duration(&mut out, last - first);
         out.push(')');
     }
     if !rest_workloads.is_empty() {
         out.push_str(", involving ");
-        out.push_str(&limited(rest_workloads, MAX_WORKLOADS, "workloads"));
+        push_limited(
+            &mut out,
+            rest_workloads.iter(),
+            MAX_WORKLOADS,
+            "workloads",
+            push_workload,
+        );
     }
-    if !runs_as_only.is_empty() {
+    if runs_as_only.clone().next().is_some() {
         out.push_str(" (running as ");
-        out.push_str(&and_list(&runs_as_only));
+        push_limited(&mut out, runs_as_only, usize::MAX, "", |o, i| {
+            o.push_str(&i.display)
+        });
         out.push(')');
     }
     match inc.namespaces.as_slice() {
@@ -139,7 +200,7 @@ pub(crate) fn explain(inc: &Incident, facts: &Facts<'_>) -> String {
         }
         many => {
             out.push_str(" in namespaces ");
-            out.push_str(&limited(many, 4, "namespaces"));
+            push_limited(&mut out, many.iter(), 4, "namespaces", |o, n| o.push_str(n));
         }
     }
     if let Some(c) = &inc.cluster {
@@ -275,7 +336,7 @@ pub(crate) fn explain(inc: &Incident, facts: &Facts<'_>) -> String {
         }
         if !nodes.is_empty() {
             out.push_str(", node ");
-            out.push_str(&limited(&nodes, 3, "nodes"));
+            push_limited(&mut out, nodes.iter(), 3, "nodes", |o, n| o.push_str(n));
         }
         out.push_str("): alerts or links may be missing.");
     }

@@ -99,27 +99,33 @@ impl FindingIndex {
                 hits.extend(v.iter().copied());
             }
         };
-        for w in agg.workloads.values() {
-            object(&w.kind, &w.namespace, &w.name);
+        let atoms = &agg.atoms;
+        for w in agg.workloads.iter() {
+            let (ns, name) = (atoms.get(w.namespace), atoms.get(w.name));
+            object(w.kind, ns, name);
             if w.kind == "Pod" {
-                for (owner_kind, owner) in owner_guesses(&w.name) {
-                    object(owner_kind, &w.namespace, owner);
+                for (owner_kind, owner) in owner_guesses(name) {
+                    object(owner_kind, ns, owner);
                 }
             }
         }
-        for (kind, ns, name) in &agg.objects {
-            object(kind, ns, name);
+        for &(kind, ns, name) in &agg.objects {
+            object(atoms.get(kind), atoms.get(ns), atoms.get(name));
         }
-        let mut subjects: Vec<String> = agg.identities.iter().map(|(i, _)| i.key()).collect();
+        let mut subjects: Vec<String> = agg
+            .identities
+            .iter()
+            .map(|(i, _)| i.identity(atoms).key())
+            .collect();
         // Anonymous requests get what RBAC grants to the user `system:anonymous`.
         if agg
             .identities
             .iter()
-            .any(|(i, _)| matches!(i, Identity::Anonymous(_)))
+            .any(|(i, _)| matches!(i, crate::agg::IdAtoms::Anonymous(_)))
         {
             subjects.push(Identity::Anonymous(None).key());
         }
-        subjects.extend(agg.groups.iter().map(|g| format!("group:{g}")));
+        subjects.extend(agg.groups.iter().map(|g| format!("group:{}", atoms.get(g))));
         for s in &subjects {
             if let Some(v) = self.by_subject.get(s) {
                 hits.extend(v.iter().copied());

@@ -50,8 +50,8 @@ pub struct Incident {
     pub finding_count: usize,
     /// Sensor drop reports that overlap the incident (at most 20, earliest first).
     pub sensor_drops: Vec<SensorDrop>,
-    /// Alerts (in time order, the first and last `max_evidence / 2`) then findings (most
-    /// severe first).
+    /// Alerts (in time order: all of them, or the first and last `max_evidence / 2` when
+    /// there are more than `max_evidence`) then findings (most severe first).
     pub evidence: Vec<Evidence>,
     /// Alerts counted but not listed in `evidence`.
     pub evidence_omitted: usize,

@@ -35,6 +35,9 @@
 //! The crate does no I/O.
 
 #![deny(missing_docs)]
+// Alerts (a few hundred bytes each) move between the reorder buffer, the incidents'
+// queues and evidence lists and a reuse pool: by pointer, not by copy.
+#![allow(clippy::vec_box)]
 
 mod agg;
 mod assemble;

@@ -34,9 +34,12 @@ pub struct Options {
     /// they had arrived sorted (a reorder buffer). Alerts later than this are still used,
     /// but counted as late; see docs/correlation.md. Default 5 minutes.
     pub reorder_slack: Duration,
-    /// Alerts kept as evidence per incident: the first half and the last half of this
-    /// many (in time order) are kept, the rest counted in `evidence_omitted`. Techniques,
-    /// counts, times and entities always cover every alert. Default 200; at least 2.
+    /// Alerts kept as evidence per incident: an incident with at most this many alerts
+    /// lists them all; a larger one lists its first half and its last half of this many
+    /// (in time order) and counts the rest in `evidence_omitted`. Techniques, counts,
+    /// times and entities always cover every alert. Default 16 (every alert of most
+    /// incidents; the first and last 8 of a noisy one: each listed alert is rendered in
+    /// full, and the store keeps them all); at least 2.
     pub max_evidence: usize,
     /// An alert whose only link to open incidents is a weak, derived one (the service
     /// account a pod runs as, the owner guessed from a pod name, the node of a pod that
@@ -64,7 +67,7 @@ impl Default for Options {
             window: Duration::from_secs(30 * 60),
             max_span: Duration::from_secs(24 * 3600),
             reorder_slack: Duration::from_secs(5 * 60),
-            max_evidence: 200,
+            max_evidence: 16,
             max_link_fanout: 4,
             default_cluster: None,
             system_users: DEFAULT_SYSTEM_USERS.iter().map(|s| s.to_string()).collect(),

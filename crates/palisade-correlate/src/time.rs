@@ -88,26 +88,54 @@ fn put<const N: usize>(buf: &mut [u8], at: usize, v: u64) {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-pub(crate) fn rfc3339(ns: i64) -> String {
+thread_local! {
+    /// The last day rendered and its `YYYY-MM-DD` (alert times come in runs of one day).
+    static LAST_DAY: std::cell::Cell<(i64, [u8; 10])> =
+        const { std::cell::Cell::new((i64::MIN, [0; 10])) };
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` as bytes; `None` for years outside 0000 to 9999.
+fn rfc3339_bytes(ns: i64) -> Option<[u8; 24]> {
     let secs = ns.div_euclid(1_000_000_000);
     let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
-    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-    if !(0..=9999).contains(&year) {
-        return palisade_core::rfc3339_utc(ns);
+    let days = secs.div_euclid(86_400);
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    match LAST_DAY.with(|c| c.get()) {
+        (day, date) if day == days => b[..10].copy_from_slice(&date),
+        _ => {
+            let (year, month, day) = civil_from_days(days);
+            if !(0..=9999).contains(&year) {
+                return None;
+            }
+            put::<4>(&mut b, 0, year as u64);
+            put::<2>(&mut b, 5, month as u64);
+            put::<2>(&mut b, 8, day as u64);
+            let mut date = [0u8; 10];
+            date.copy_from_slice(&b[..10]);
+            LAST_DAY.with(|c| c.set((days, date)));
+        }
     }
     let rem = secs.rem_euclid(86_400) as u64;
-    let mut b = *b"0000-00-00T00:00:00.000Z";
-    put::<4>(&mut b, 0, year as u64);
-    put::<2>(&mut b, 5, month as u64);
-    put::<2>(&mut b, 8, day as u64);
     put::<2>(&mut b, 11, rem / 3600);
     put::<2>(&mut b, 14, (rem % 3600) / 60);
     put::<2>(&mut b, 17, rem % 60);
     put::<3>(&mut b, 20, millis as u64);
-    std::str::from_utf8(&b)
-        .map(str::to_string)
-        .unwrap_or_default()
+    Some(b)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub(crate) fn rfc3339(ns: i64) -> String {
+    let mut out = String::with_capacity(24);
+    push_rfc3339(&mut out, ns);
+    out
+}
+
+/// Append [`rfc3339`].
+pub(crate) fn push_rfc3339(out: &mut String, ns: i64) {
+    match rfc3339_bytes(ns) {
+        Some(b) => out.push_str(std::str::from_utf8(&b).unwrap_or_default()),
+        None => out.push_str(&palisade_core::rfc3339_utc(ns)),
+    }
 }
 
 fn digits(b: &[u8], from: usize, len: usize) -> Option<i64> {
@@ -205,15 +233,26 @@ fn parse_rfc3339(s: &str) -> Option<i64> {
 
 /// Append `2026-11-26 10:02:18 UTC`.
 pub(crate) fn push_datetime(out: &mut String, ns: i64) {
-    let s = rfc3339(ns);
-    match (s.get(0..10), s.get(11..19)) {
-        (Some(date), Some(time)) => {
-            out.push_str(date);
+    match rfc3339_bytes(ns) {
+        Some(b) => {
+            let s = std::str::from_utf8(&b).unwrap_or_default();
+            out.push_str(s.get(0..10).unwrap_or_default());
             out.push(' ');
-            out.push_str(time);
+            out.push_str(s.get(11..19).unwrap_or_default());
             out.push_str(" UTC");
         }
-        _ => out.push_str(&s),
+        None => {
+            let s = rfc3339(ns);
+            match (s.get(0..10), s.get(11..19)) {
+                (Some(date), Some(time)) => {
+                    out.push_str(date);
+                    out.push(' ');
+                    out.push_str(time);
+                    out.push_str(" UTC");
+                }
+                _ => out.push_str(&s),
+            }
+        }
     }
 }
 
@@ -222,6 +261,12 @@ pub(crate) fn push_datetime(out: &mut String, ns: i64) {
 pub(crate) fn push_time_near(out: &mut String, ns: i64, reference: i64) {
     const DAY: i64 = 86_400_000_000_000;
     if ns.div_euclid(DAY) == reference.div_euclid(DAY) {
+        if let Some(b) = rfc3339_bytes(ns) {
+            let s = std::str::from_utf8(&b).unwrap_or_default();
+            out.push_str(s.get(11..19).unwrap_or_default());
+            out.push_str(" UTC");
+            return;
+        }
         let s = rfc3339(ns);
         if let Some(time) = s.get(11..19) {
             out.push_str(time);
@@ -247,23 +292,37 @@ pub(crate) fn human_time_near(ns: i64, reference: i64) -> String {
 }
 
 /// `3m 42s`, `1h 05m`, `2d 03h`, `0s`.
+#[cfg(test)]
 pub(crate) fn human_duration(ns: i64) -> String {
-    let secs = ns.max(0) / 1_000_000_000;
+    let mut out = String::new();
+    push_duration(&mut out, ns);
+    out
+}
+
+/// Append `3m 42s`, `1h 05m`, `2d 03h`, `0s`.
+pub(crate) fn push_duration(out: &mut String, ns: i64) {
+    let secs = (ns.max(0) / 1_000_000_000) as u64;
     let (d, h, m, s) = (
         secs / 86_400,
         (secs % 86_400) / 3600,
         (secs % 3600) / 60,
         secs % 60,
     );
-    if d > 0 {
-        format!("{d}d {h:02}h")
+    let (big, big_unit, small, small_unit) = if d > 0 {
+        (d, "d ", h, 'h')
     } else if h > 0 {
-        format!("{h}h {m:02}m")
+        (h, "h ", m, 'm')
     } else if m > 0 {
-        format!("{m}m {s:02}s")
+        (m, "m ", s, 's')
     } else {
-        format!("{s}s")
-    }
+        push_u64(out, s);
+        out.push('s');
+        return;
+    };
+    push_u64(out, big);
+    out.push_str(big_unit);
+    push_unsigned(out, small, 2);
+    out.push(small_unit);
 }
 
 #[cfg(test)]

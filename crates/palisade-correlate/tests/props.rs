@@ -392,3 +392,68 @@ proptest! {
         serde_json::to_string(&c.finish()).expect("json");
     }
 }
+
+/// Alerts packed into half an hour, so that incidents hold many alerts (aggregated in
+/// several batches, merged while some are still queued).
+fn dense(specs: &[Spec]) -> Vec<AlertRecord> {
+    specs
+        .iter()
+        .map(|s| {
+            build(&Spec {
+                secs: s.secs % 1800,
+                ..s.clone()
+            })
+        })
+        .collect()
+}
+
+/// Everything but the alert evidence.
+fn without_alert_evidence(mut incidents: Vec<Incident>) -> Vec<Incident> {
+    for i in &mut incidents {
+        i.evidence.retain(|e| e.time.is_none());
+        i.evidence_omitted = 0;
+    }
+    incidents
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// Large incidents: any arrival order gives the same incidents.
+    #[test]
+    fn dense_incidents_do_not_depend_on_arrival_order(
+        (alerts, shuffled) in proptest::collection::vec(spec(), 0..160)
+            .prop_map(|specs| dense(&specs))
+            .prop_flat_map(|v| (Just(v.clone()), Just(v).prop_shuffle())),
+    ) {
+        let a = batch(&alerts, &findings());
+        let b = batch(&shuffled, &findings());
+        prop_assert_eq!(&a, &b);
+        let counted: usize = a.iter().map(|i| i.alert_count + i.duplicate_alerts).sum();
+        let drops = alerts.iter().filter(|a| a.rule.contains("event drop")).count();
+        prop_assert_eq!(counted, alerts.len() - drops);
+    }
+
+    /// How many alerts are kept as evidence changes the evidence and nothing else:
+    /// techniques, entities, counts, score and text cover every alert either way.
+    #[test]
+    fn the_evidence_cap_changes_only_the_evidence(
+        specs in proptest::collection::vec(spec(), 0..160),
+    ) {
+        let alerts = dense(&specs);
+        let run = |max_evidence: usize| {
+            let options = Options { max_evidence, ..options() };
+            correlate(common::catalogue(), options, &alerts, &findings())
+        };
+        let (small, large) = (run(2), run(1000));
+        for i in &large {
+            prop_assert_eq!(i.evidence_omitted, 0);
+        }
+        for i in &small {
+            let listed = i.evidence.iter().filter(|e| e.time.is_some()).count();
+            prop_assert_eq!(listed, i.alert_count.min(2));
+            prop_assert_eq!(listed + i.evidence_omitted, i.alert_count);
+        }
+        prop_assert_eq!(without_alert_evidence(small), without_alert_evidence(large));
+    }
+}
