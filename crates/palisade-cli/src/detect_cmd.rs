@@ -110,7 +110,8 @@ pub struct DetectArgs {
     pub attack: AttackOpts,
 }
 
-fn parse_priority(s: &str) -> Result<Priority, String> {
+/// `--min-priority` / `--fail-on` values.
+pub fn parse_priority(s: &str) -> Result<Priority, String> {
     s.parse()
         .map_err(|e: palisade_rules::ParsePriorityError| e.to_string())
 }

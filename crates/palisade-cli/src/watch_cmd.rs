@@ -2,7 +2,8 @@
 
 use crate::catalogue::AttackOpts;
 use crate::detect_cmd::{
-    AlertWriter, DetectFormat, load_pack_rules, print_summary, runtime_alert_record, source_engine,
+    AlertWriter, DetectFormat, load_pack_rules, parse_priority, print_summary,
+    runtime_alert_record, source_engine,
 };
 use crate::term::{ColorChoice, use_color, width};
 use anyhow::{Context, Result, bail};
@@ -97,11 +98,6 @@ pub struct WatchArgs {
     pub width: Option<usize>,
     #[command(flatten)]
     pub attack: AttackOpts,
-}
-
-fn parse_priority(s: &str) -> Result<Priority, String> {
-    s.parse()
-        .map_err(|e: palisade_rules::ParsePriorityError| e.to_string())
 }
 
 /// `500ms`, `30s`, `5m`, `1h`, or plain seconds.
