@@ -19,6 +19,11 @@ mod watch_cmd;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+// Correlation and detection allocate many short strings; glibc malloc spends about a
+// third of the correlator's time on them (docs/performance.md, "Correlation").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Palisade names the MITRE ATT&CK for Containers technique behind every finding.
 ///
 /// Scan Kubernetes manifests, RBAC, Dockerfiles and Compose files for the misconfigurations

@@ -4,7 +4,12 @@
 //!
 //! ```sh
 //! cargo run --release -p palisade-correlate --example bench_correlate -- 1000000
+//! # one mode only: --background (the default) or --inline (one thread)
+//! # with the system allocator instead of mimalloc: --features bench-system-allocator
 //! ```
+//!
+//! Each mode runs the same alerts: incidents assembled on a second thread (the default)
+//! and inline, side by side.
 //!
 //! The alerts are generated on the fly (never all in memory), in time order with up to
 //! ±60 s of disorder (0.1% arrive 10 minutes late), so the peak RSS reflects the
@@ -15,7 +20,12 @@ use palisade_attack::{AttackVersion, Catalogue};
 use palisade_core::{ALERT_SCHEMA, AlertActor, AlertRecord, AlertWorkload, rfc3339_utc};
 use palisade_correlate::{Correlator, Options, Timestamp};
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+// The CLI's allocator (`--features bench-system-allocator` measures with the system's).
+#[cfg(not(feature = "bench-system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// 2026-11-26T00:00:00Z.
 const T0: i64 = 1_795_651_200_000_000_000;
@@ -296,35 +306,50 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn main() {
-    let n: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000);
-    let catalogue = Catalogue::builtin(AttackVersion::V18_1);
+/// Reset `VmHWM` to the current RSS (Linux 4.0+), so that each run reports its own peak.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
 
-    // Pass 1: generation alone, to know what the generator costs.
-    let (wall0, cpu0) = (Instant::now(), cpu_seconds());
-    let mut g = Generator::new(42);
-    let mut bytes = 0usize;
-    for _ in 0..n {
-        bytes += g.next_alert().output.len();
-    }
-    let gen_wall = wall0.elapsed().as_secs_f64();
-    let gen_cpu = cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
-    std::hint::black_box(bytes);
-    let rss_after_generation = peak_rss_mib();
+/// What one run measured.
+struct Outcome {
+    stats: palisade_correlate::Stats,
+    rejected: u64,
+    incidents: u64,
+    alerts_in_incidents: u64,
+    largest: usize,
+    with_drops: u64,
+    peak_open: u64,
+    peak_buffered: u64,
+    /// Wall time of the pushes, `close_idle` and `finish` calls.
+    timed_wall: f64,
+    /// CPU time of the process (every thread) during those calls.
+    timed_cpu: Option<f64>,
+    peak_rss: Option<f64>,
+}
 
-    // Pass 2: the same alerts, correlated.
-    let (wall1, cpu1) = (Instant::now(), cpu_seconds());
+/// Stream `n` generated alerts through a correlator.
+///
+/// Alerts are generated in batches of `CLOSE_EVERY` outside the timed region, then
+/// pushed; only the pushes, the periodic `close_idle` and the final `finish` are timed
+/// (until the incidents are handed out: what the consumer does with them, here counting
+/// and dropping, is not).
+fn run(catalogue: &Catalogue, n: u64, background_assembly: bool) -> Outcome {
+    reset_peak_rss();
     let mut g = Generator::new(42);
-    let mut c = Correlator::new(catalogue, Options::default());
+    let options = Options {
+        background_assembly,
+        ..Options::default()
+    };
+    let mut c = Correlator::new(catalogue, options);
     let (mut incidents, mut alerts_in_incidents, mut largest) = (0u64, 0u64, 0usize);
     let mut with_drops = 0u64;
     let mut peak_open = 0u64;
     let mut peak_buffered = 0u64;
     let mut rejected = 0u64;
     let mut newest = i64::MIN;
+    let mut wall = Duration::ZERO;
+    let mut cpu = Some(0.0);
     let mut count = |batch: Vec<palisade_correlate::Incident>| {
         for i in batch {
             incidents += 1;
@@ -335,57 +360,129 @@ fn main() {
             }
         }
     };
-    for k in 1..=n {
-        let a = g.next_alert();
-        if let Some(t) = Timestamp::parse_rfc3339(&a.time) {
-            newest = newest.max(t.0);
+    let mut batch = Vec::with_capacity(CLOSE_EVERY as usize);
+    let mut done = 0u64;
+    while done < n {
+        let size = CLOSE_EVERY.min(n - done);
+        batch.clear();
+        for _ in 0..size {
+            let a = g.next_alert();
+            if let Some(t) = Timestamp::parse_rfc3339(&a.time) {
+                newest = newest.max(t.0);
+            }
+            batch.push(a);
         }
-        if c.push_alert(&a).is_err() {
-            rejected += 1;
+        done += size;
+        let (start, cpu0) = (Instant::now(), cpu_seconds());
+        for a in &batch {
+            if c.push_alert(a).is_err() {
+                rejected += 1;
+            }
         }
-        if k.is_multiple_of(CLOSE_EVERY) {
-            let s = c.stats();
-            peak_open = peak_open.max(s.open_incidents);
-            peak_buffered = peak_buffered.max(s.buffered_alerts);
-            count(c.close_idle(Timestamp(newest)));
-        }
+        let s = c.stats();
+        peak_open = peak_open.max(s.open_incidents);
+        peak_buffered = peak_buffered.max(s.buffered_alerts);
+        let closed = c.close_idle(Timestamp(newest));
+        wall += start.elapsed();
+        cpu = cpu
+            .zip(cpu_seconds().zip(cpu0))
+            .map(|(t, (b, a))| t + b - a);
+        count(closed);
     }
     let stats = c.stats();
-    count(c.finish());
-    let wall = wall1.elapsed().as_secs_f64();
-    let cpu = cpu_seconds().zip(cpu1).map(|(a, b)| a - b);
+    let (start, cpu0) = (Instant::now(), cpu_seconds());
+    let closed = c.finish();
+    wall += start.elapsed();
+    cpu = cpu
+        .zip(cpu_seconds().zip(cpu0))
+        .map(|(t, (b, a))| t + b - a);
+    count(closed);
+    Outcome {
+        stats,
+        rejected,
+        incidents,
+        alerts_in_incidents,
+        largest,
+        with_drops,
+        peak_open,
+        peak_buffered,
+        timed_wall: wall.as_secs_f64(),
+        timed_cpu: cpu,
+        peak_rss: peak_rss_mib(),
+    }
+}
 
+fn main() {
+    let mut n: u64 = 1_000_000;
+    let mut modes = vec![true, false];
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--background" => modes = vec![true],
+            "--inline" => modes = vec![false],
+            other => match other.replace('_', "").parse() {
+                Ok(v) => n = v,
+                Err(_) => {
+                    eprintln!("usage: bench_correlate [ALERTS] [--background | --inline]");
+                    std::process::exit(2);
+                }
+            },
+        }
+    }
+    let catalogue = Catalogue::builtin(AttackVersion::V18_1);
+    let allocator = if cfg!(feature = "bench-system-allocator") {
+        "system (glibc malloc)"
+    } else {
+        "mimalloc (as the CLI)"
+    };
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("alerts:     {n} (generated in batches of {CLOSE_EVERY}, not timed)");
+    println!("allocator:  {allocator}; CPUs: {cpus}");
     let fmt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.2}"));
-    println!("alerts generated:          {n}");
-    println!(
-        "accepted / rejected:       {} / {rejected} (late {}, duplicates {}, sensor drop reports {}, ambiguous links {})",
-        stats.alerts_accepted,
-        stats.late_alerts,
-        stats.duplicate_alerts,
-        stats.sensor_drop_reports,
-        stats.ambiguous_links
-    );
-    println!(
-        "incidents:                 {incidents} ({alerts_in_incidents} alerts; largest {largest}; {with_drops} with lowered confidence)"
-    );
-    println!("peak open incidents:       {peak_open} (sampled every {CLOSE_EVERY} alerts)");
-    println!("peak reorder buffer:       {peak_buffered} alerts");
-    println!(
-        "generation only:           wall {gen_wall:.2} s, CPU {} s",
-        fmt(gen_cpu)
-    );
-    println!(
-        "generation + correlation:  wall {wall:.2} s, CPU {} s",
-        fmt(cpu)
-    );
-    println!(
-        "correlation (difference):  wall {:.2} s, CPU {} s",
-        wall - gen_wall,
-        fmt(cpu.zip(gen_cpu).map(|(a, b)| a - b))
-    );
-    println!(
-        "peak RSS (VmHWM):          {} MiB (after generation pass: {} MiB)",
-        fmt(peak_rss_mib()),
-        fmt(rss_after_generation)
-    );
+    let mut first: Option<(u64, u64)> = None;
+    for background in modes {
+        let o = run(catalogue, n, background);
+        let mode = if background {
+            "background assembly (default)"
+        } else {
+            "inline assembly (one thread)"
+        };
+        println!();
+        println!("== {mode}");
+        println!(
+            "accepted / rejected:   {} / {} (late {}, duplicates {}, sensor drop reports {}, ambiguous links {})",
+            o.stats.alerts_accepted,
+            o.rejected,
+            o.stats.late_alerts,
+            o.stats.duplicate_alerts,
+            o.stats.sensor_drop_reports,
+            o.stats.ambiguous_links
+        );
+        println!(
+            "incidents:             {} ({} alerts; largest {}; {} with lowered confidence)",
+            o.incidents, o.alerts_in_incidents, o.largest, o.with_drops
+        );
+        println!(
+            "peak open incidents:   {} (sampled every {CLOSE_EVERY} alerts); peak reorder buffer {} alerts",
+            o.peak_open, o.peak_buffered
+        );
+        println!(
+            "correlation:           {:.2} s wall ({:.2} us per alert), {} s CPU",
+            o.timed_wall,
+            o.timed_wall * 1e6 / n.max(1) as f64,
+            fmt(o.timed_cpu)
+        );
+        println!("peak RSS (VmHWM):      {} MiB", fmt(o.peak_rss));
+        // Both modes must find the same incidents.
+        match first {
+            None => first = Some((o.incidents, o.alerts_in_incidents)),
+            Some(f) if f == (o.incidents, o.alerts_in_incidents) => {}
+            Some(f) => {
+                eprintln!(
+                    "the two modes disagree: {f:?} vs {:?}",
+                    (o.incidents, o.alerts_in_incidents)
+                );
+                std::process::exit(1);
+            }
+        }
+    }
 }

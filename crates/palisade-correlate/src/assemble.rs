@@ -459,6 +459,22 @@ fn incident_id(id: u64) -> String {
     out
 }
 
+/// The incident of a closed aggregate, whose last alerts are still queued: all that
+/// closing costs, wherever it runs (see [`crate::assembler`]). Its alerts go to `spare`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn assemble_closed<'n>(
+    agg: &mut Aggregate,
+    options: &crate::options::Options,
+    lookup: &mut Lookup<'_>,
+    findings: &FindingIndex,
+    drops: impl Iterator<Item = &'n DropNote>,
+    scratch: &mut String,
+    spare: &mut Vec<Box<crate::event::Event>>,
+) -> Incident {
+    agg.flush(options, options.max_evidence, scratch, spare);
+    assemble(agg, lookup, findings, drops, spare)
+}
+
 /// The incident of a closed aggregate. Its alerts go to `spare` once rendered.
 pub(crate) fn assemble<'n>(
     agg_mut: &mut Aggregate,

@@ -2,7 +2,8 @@
 //! incidents that close after a period of inactivity.
 
 use crate::agg::Aggregate;
-use crate::assemble::{DropNote, Lookup, assemble};
+use crate::assemble::{DropNote, Lookup, assemble_closed};
+use crate::assembler::{Assembler, Done, Job};
 use crate::entity::{Facts, Key, KeyHasher, KeyKind};
 use crate::event::{Event, EventKind};
 use crate::findings::FindingIndex;
@@ -15,6 +16,7 @@ use palisade_core::{AlertRecord, Finding};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
+use std::sync::Arc;
 
 /// Alerts kept for reuse (their memory) at most.
 const SPARE_MAX: usize = 4096;
@@ -163,13 +165,18 @@ impl SlotSet {
     }
 }
 
+/// An open incident (and, once closed, what its assembly needs and gives back).
 #[derive(Debug)]
-struct Open {
-    agg: Aggregate,
+pub(crate) struct Open {
+    pub agg: Aggregate,
     explicit: FastSet<Key>,
     derived: FastSet<Key>,
     /// Slots merged into this one (now forwarding here).
     members: Vec<usize>,
+    /// Once closed: the sensor drop reports of its cluster that may overlap it.
+    pub drops: Vec<Arc<DropNote>>,
+    /// Once assembled: its alerts, for reuse.
+    pub returned: Vec<Box<Event>>,
 }
 
 #[derive(Debug)]
@@ -208,9 +215,16 @@ pub struct Correlator<'c> {
     hash_state: FastState,
     /// (expiry, slot, generation), earliest first; stale entries are skipped.
     expiries: BinaryHeap<Reverse<(i64, usize, u64)>>,
-    drops: BTreeMap<(i64, u64), DropNote>,
+    /// Shared with the incidents in flight to the assembly thread.
+    drops: BTreeMap<(i64, u64), Arc<DropNote>>,
     drop_seq: u64,
-    findings: FindingIndex,
+    /// Shared with the assembly thread (copied on write when a finding arrives while
+    /// closed incidents are in flight).
+    findings: Arc<FindingIndex>,
+    /// The assembly thread, once started (see [`crate::assembler`]).
+    assembler: Option<Assembler>,
+    /// Whether starting it was tried.
+    assembler_tried: bool,
     ready: Vec<Incident>,
     stats: Stats,
     /// Reusable memory: alerts no longer needed (at most [`SPARE_MAX`]), incidents
@@ -331,7 +345,9 @@ impl<'c> Correlator<'c> {
             expiries: BinaryHeap::new(),
             drops: BTreeMap::new(),
             drop_seq: 0,
-            findings: FindingIndex::default(),
+            findings: Arc::new(FindingIndex::default()),
+            assembler: None,
+            assembler_tried: false,
             ready: Vec::new(),
             stats: Stats::default(),
             spare: Vec::new(),
@@ -365,7 +381,7 @@ impl<'c> Correlator<'c> {
     /// so give them before the alerts (or at least before [`Correlator::close_idle`]) for
     /// every incident to see them. Suppressed findings are ignored.
     pub fn push_finding(&mut self, finding: &Finding) {
-        self.findings.push(finding);
+        Arc::make_mut(&mut self.findings).push(finding);
     }
 
     /// Add an alert. It waits in the reorder buffer until alerts `reorder_slack` newer
@@ -409,6 +425,9 @@ impl<'c> Correlator<'c> {
 
     /// The incidents closed so far (while processing alerts), without advancing time.
     pub fn take_closed(&mut self) -> Vec<Incident> {
+        while let Some(done) = self.assembler.as_mut().and_then(Assembler::take) {
+            self.receive(done);
+        }
         // The next batch is probably as large: allocate it once rather than by doubling.
         let next = Vec::with_capacity(self.ready.len());
         let mut out = std::mem::replace(&mut self.ready, next);
@@ -506,14 +525,14 @@ impl<'c> Correlator<'c> {
             self.stats.sensor_drop_reports += 1;
             self.drops.insert(
                 (t, self.drop_seq),
-                DropNote {
+                Arc::new(DropNote {
                     time: t,
                     cluster: event.cluster().map(str::to_string),
                     node: event.node().map(str::to_string),
                     dropped,
                     rule: event.rule().to_string(),
                     audit: event.is_audit(),
-                },
+                }),
             );
             self.drop_seq += 1;
             self.spare.push(event);
@@ -666,6 +685,8 @@ impl<'c> Correlator<'c> {
                 explicit: FastSet::with_hasher(self.hash_state),
                 derived: FastSet::with_hasher(self.hash_state),
                 members: Vec::new(),
+                drops: Vec::new(),
+                returned: Vec::new(),
             }),
         };
         let t = event.time;
@@ -745,12 +766,16 @@ impl<'c> Correlator<'c> {
             || open.explicit.capacity() > 32
             || open.derived.capacity() > 32
             || open.members.capacity() > 8
+            || open.drops.capacity() > 32
+            || open.returned.capacity() > 64
         {
             return;
         }
         open.explicit.clear();
         open.derived.clear();
         open.members.clear();
+        open.drops.clear();
+        open.returned.clear();
         self.opens.push(open);
     }
 
@@ -799,25 +824,75 @@ impl<'c> Correlator<'c> {
         }
         self.free.push(root);
         self.tree = tree;
-        let agg = &mut open.agg;
-        agg.flush(
-            &self.options,
-            self.options.max_evidence,
-            &mut self.scratch,
-            &mut self.spare,
-        );
-        let lo = agg.first.saturating_sub(self.window);
-        let hi = agg.last.saturating_add(self.window);
-        let incident = assemble(
-            agg,
-            &mut self.lookup,
-            &self.findings,
-            self.drops.range((lo, 0)..=(hi, u64::MAX)).map(|(_, d)| d),
-            &mut self.spare,
-        );
-        self.spare.truncate(SPARE_MAX);
-        self.recycle(open);
         self.stats.incidents_closed += 1;
+        // Its last alerts may still be queued in the aggregate: the span is at least this.
+        let lo = open.agg.first.saturating_sub(self.window);
+        let hi = open.agg.last.saturating_add(self.window);
+        let drops = self.drops.range((lo, 0)..=(hi, u64::MAX)).map(|(_, d)| d);
+        if !self.assembler_tried {
+            self.assembler_tried = true;
+            if self.options.background_assembly {
+                self.assembler = Assembler::start(self.lookup.catalogue, &self.options);
+            }
+        }
+        let Some(assembler) = self.assembler.as_mut() else {
+            let incident = assemble_closed(
+                &mut open.agg,
+                &self.options,
+                &mut self.lookup,
+                &self.findings,
+                drops.map(|d| &**d),
+                &mut self.scratch,
+                &mut self.spare,
+            );
+            self.spare.truncate(SPARE_MAX);
+            self.recycle(open);
+            self.ready.push(incident);
+            return;
+        };
+        let Open {
+            agg, drops: own, ..
+        } = &mut *open;
+        own.clear();
+        own.extend(drops.filter(|d| d.cluster == agg.cluster).cloned());
+        let job = Job {
+            open,
+            findings: Arc::clone(&self.findings),
+        };
+        let refused = assembler.submit(job).err();
+        while let Some(done) = self.assembler.as_mut().and_then(Assembler::try_take) {
+            self.receive(done);
+        }
+        if let Some(Job { mut open, .. }) = refused {
+            // The worker is gone (it can only have panicked, which `take_closed`
+            // reports): assemble here.
+            self.assembler = None;
+            let Open {
+                agg,
+                drops,
+                returned,
+                ..
+            } = &mut *open;
+            let incident = assemble_closed(
+                agg,
+                &self.options,
+                &mut self.lookup,
+                &self.findings,
+                drops.iter().map(|d| &**d),
+                &mut self.scratch,
+                returned,
+            );
+            self.receive(Done { incident, open });
+        }
+    }
+
+    /// An incident assembled by the worker: hand it out, keep its memory.
+    fn receive(&mut self, done: Done) {
+        let Done { incident, mut open } = done;
+        let room = SPARE_MAX.saturating_sub(self.spare.len());
+        let n = room.min(open.returned.len());
+        self.spare.extend(open.returned.drain(..n));
+        self.recycle(open);
         self.ready.push(incident);
     }
 }

@@ -22,7 +22,7 @@ const CLUSTER_SCOPED: &[&str] = &[
     "PodSecurityPolicy",
 ];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FindingIndex {
     findings: Vec<Finding>,
     seen: FastSet<Finding>,

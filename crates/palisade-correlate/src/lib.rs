@@ -32,6 +32,11 @@
 //! [`Options::reorder_slack`] after a newer one. Memory is proportional to the open
 //! incidents and the reorder buffer: closed incidents are handed out, not kept.
 //!
+//! On a machine with more than one CPU, closed incidents are assembled (evidence
+//! rendered, techniques named, explanation written) on a second thread while the next
+//! alerts are processed ([`Options::background_assembly`]); the incidents are the same
+//! bytes either way.
+//!
 //! The crate does no I/O.
 
 #![deny(missing_docs)]
@@ -41,6 +46,7 @@
 
 mod agg;
 mod assemble;
+mod assembler;
 mod correlator;
 mod entity;
 mod event;

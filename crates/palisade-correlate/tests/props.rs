@@ -296,6 +296,38 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 
+    /// Assembling closed incidents on the worker thread gives exactly what assembling
+    /// them inline gives, also when findings arrive while incidents are in flight.
+    #[test]
+    fn background_assembly_matches_inline(
+        specs in proptest::collection::vec((spec(), any::<bool>(), any::<bool>()), 0..60),
+    ) {
+        let alerts: Vec<AlertRecord> = specs.iter().map(|(s, _, _)| build(s)).collect();
+        let mut order: Vec<usize> = (0..alerts.len()).collect();
+        order.sort_by_key(|&i| specs[i].0.secs);
+        let run = |background_assembly: bool| {
+            let opts = Options { background_assembly, ..options() };
+            let mut c = Correlator::new(common::catalogue(), opts);
+            let mut pending_findings = findings().into_iter();
+            let mut got = Vec::new();
+            for &i in &order {
+                c.push_alert(&alerts[i]).expect("valid");
+                if specs[i].1 {
+                    let now = START_NS + i64::from(specs[i].0.secs) * 1_000_000_000;
+                    got.extend(c.close_idle(Timestamp(now)));
+                }
+                if specs[i].2 && let Some(f) = pending_findings.next() {
+                    c.push_finding(&f);
+                }
+            }
+            got.extend(c.finish());
+            got
+        };
+        let inline = run(false);
+        let background = run(true);
+        prop_assert_eq!(inline, background);
+    }
+
     /// Arbitrary strings everywhere: no panic, and the result serialises.
     #[test]
     fn no_panic_on_arbitrary_input(

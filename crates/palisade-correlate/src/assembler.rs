@@ -1,0 +1,162 @@
+//! Closed incidents assembled on a second thread.
+//!
+//! Turning a closed incident's aggregate into the [`Incident`] handed out (rendering
+//! every evidence alert, naming techniques and tactics, matching findings, writing the
+//! explanation) is about a third of the correlator's work and needs nothing the alert
+//! path changes. On a machine with more than one CPU it runs on a worker thread while the
+//! correlator goes on with the next alerts. The result is the same bytes either way:
+//! assembly is a pure function of the aggregate, the findings and the drop reports, and
+//! [`crate::Correlator::take_closed`] sorts what it hands out.
+//!
+//! Memory stays bounded: at most [`QUEUE`] closed incidents wait for the worker (the
+//! correlator waits when the queue is full), and every finished one comes back with its
+//! aggregate, whose memory the correlator reuses.
+
+use crate::assemble::{Lookup, assemble_closed};
+use crate::correlator::Open;
+use crate::findings::FindingIndex;
+use crate::incident::Incident;
+use crate::options::Options;
+use palisade_attack::Catalogue;
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// Closed incidents waiting for the worker at most.
+const QUEUE: usize = 256;
+
+/// A closed incident to assemble.
+pub(crate) struct Job {
+    /// The incident, with the sensor drop reports that may overlap it in `open.drops`.
+    pub open: Box<Open>,
+    pub findings: Arc<FindingIndex>,
+}
+
+/// An assembled incident and the aggregate it came from (its alerts in
+/// `open.returned`), for reuse.
+pub(crate) struct Done {
+    pub incident: Incident,
+    pub open: Box<Open>,
+}
+
+/// The worker thread and its two queues.
+pub(crate) struct Assembler {
+    jobs: Option<SyncSender<Job>>,
+    /// Behind a mutex only so that the correlator stays `Sync`; every access has
+    /// `&mut self` and never waits for it.
+    done: Mutex<Receiver<Done>>,
+    worker: Option<JoinHandle<()>>,
+    in_flight: usize,
+}
+
+impl Assembler {
+    /// A worker thread, unless this machine has a single CPU or the thread cannot be
+    /// started (then the correlator assembles inline).
+    pub(crate) fn start(catalogue: &Catalogue, options: &Options) -> Option<Assembler> {
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            return None;
+        }
+        let (jobs, job_rx) = sync_channel::<Job>(QUEUE);
+        let (done_tx, done) = channel::<Done>();
+        let catalogue = Arc::new(catalogue.clone());
+        let options = options.clone();
+        let worker = std::thread::Builder::new()
+            .name("palisade-assemble".to_string())
+            .spawn(move || run(&catalogue, &options, &job_rx, &done_tx))
+            .ok()?;
+        Some(Assembler {
+            jobs: Some(jobs),
+            done: Mutex::new(done),
+            worker: Some(worker),
+            in_flight: 0,
+        })
+    }
+
+    /// Queue `job` (waits while the queue is full). The job comes back when the worker
+    /// is gone.
+    pub(crate) fn submit(&mut self, job: Job) -> Result<(), Job> {
+        let Some(jobs) = &self.jobs else {
+            return Err(job);
+        };
+        jobs.send(job).map_err(|e| e.0)?;
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    /// A finished incident, if one is ready.
+    pub(crate) fn try_take(&mut self) -> Option<Done> {
+        if self.in_flight == 0 {
+            return None;
+        }
+        let done = self.done.get_mut().unwrap_or_else(|e| e.into_inner());
+        match done.try_recv() {
+            Ok(d) => {
+                self.in_flight -= 1;
+                Some(d)
+            }
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => self.worker_died(),
+        }
+    }
+
+    /// The next finished incident, waiting for it; `None` once nothing is in flight.
+    pub(crate) fn take(&mut self) -> Option<Done> {
+        if self.in_flight == 0 {
+            return None;
+        }
+        let done = self.done.get_mut().unwrap_or_else(|e| e.into_inner());
+        match done.recv() {
+            Ok(d) => {
+                self.in_flight -= 1;
+                Some(d)
+            }
+            Err(_) => self.worker_died(),
+        }
+    }
+
+    /// The worker stopped with incidents in flight: only a panic does that. Raise it
+    /// here, as if the assembly had run on this thread.
+    fn worker_died(&mut self) -> ! {
+        self.jobs = None;
+        match self.worker.take().map(JoinHandle::join) {
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            _ => panic!("the incident assembly thread stopped with incidents in flight"),
+        }
+    }
+}
+
+impl Drop for Assembler {
+    fn drop(&mut self) {
+        // Closing the job queue ends the worker's loop.
+        self.jobs = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+fn run(catalogue: &Catalogue, options: &Options, jobs: &Receiver<Job>, done: &Sender<Done>) {
+    let mut lookup = Lookup::new(catalogue);
+    let mut scratch = String::new();
+    for job in jobs {
+        let Job { mut open, findings } = job;
+        let Open {
+            agg,
+            returned,
+            drops,
+            ..
+        } = &mut *open;
+        let incident = assemble_closed(
+            agg,
+            options,
+            &mut lookup,
+            &findings,
+            drops.iter().map(|d| &**d),
+            &mut scratch,
+            returned,
+        );
+        if done.send(Done { incident, open }).is_err() {
+            break;
+        }
+    }
+}
