@@ -22,8 +22,10 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-/// Closed incidents waiting for the worker at most.
-const QUEUE: usize = 256;
+/// Closed incidents handed to the worker together (one wake-up for all of them).
+const BATCH: usize = 32;
+/// Batches waiting for the worker at most.
+const QUEUE: usize = 8;
 
 /// A closed incident to assemble.
 pub(crate) struct Job {
@@ -41,11 +43,16 @@ pub(crate) struct Done {
 
 /// The worker thread and its two queues.
 pub(crate) struct Assembler {
-    jobs: Option<SyncSender<Job>>,
+    jobs: Option<SyncSender<Vec<Job>>>,
+    /// Jobs not sent yet.
+    batch: Vec<Job>,
     /// Behind a mutex only so that the correlator stays `Sync`; every access has
     /// `&mut self` and never waits for it.
-    done: Mutex<Receiver<Done>>,
+    done: Mutex<Receiver<Vec<Done>>>,
+    /// Incidents received, not taken yet.
+    received: Vec<Done>,
     worker: Option<JoinHandle<()>>,
+    /// Jobs sent, not received back yet.
     in_flight: usize,
 }
 
@@ -56,8 +63,8 @@ impl Assembler {
         if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
             return None;
         }
-        let (jobs, job_rx) = sync_channel::<Job>(QUEUE);
-        let (done_tx, done) = channel::<Done>();
+        let (jobs, job_rx) = sync_channel::<Vec<Job>>(QUEUE);
+        let (done_tx, done) = channel::<Vec<Done>>();
         let catalogue = Arc::new(catalogue.clone());
         let options = options.clone();
         let worker = std::thread::Builder::new()
@@ -66,56 +73,69 @@ impl Assembler {
             .ok()?;
         Some(Assembler {
             jobs: Some(jobs),
+            batch: Vec::with_capacity(BATCH),
             done: Mutex::new(done),
+            received: Vec::new(),
             worker: Some(worker),
             in_flight: 0,
         })
     }
 
-    /// Queue `job` (waits while the queue is full). The job comes back when the worker
-    /// is gone.
-    pub(crate) fn submit(&mut self, job: Job) -> Result<(), Job> {
-        let Some(jobs) = &self.jobs else {
-            return Err(job);
-        };
-        jobs.send(job).map_err(|e| e.0)?;
-        self.in_flight += 1;
-        Ok(())
+    /// Queue `job`; a full batch goes to the worker (waiting while its queue is full).
+    pub(crate) fn submit(&mut self, job: Job) {
+        self.batch.push(job);
+        if self.batch.len() >= BATCH {
+            self.send();
+        }
     }
 
-    /// A finished incident, if one is ready.
+    fn send(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let n = batch.len();
+        // The worker stops reading only when it panicked.
+        match &self.jobs {
+            Some(jobs) if jobs.send(batch).is_ok() => self.in_flight += n,
+            _ => self.worker_died(),
+        }
+    }
+
+    /// An incident assembled, if one is ready.
     pub(crate) fn try_take(&mut self) -> Option<Done> {
-        if self.in_flight == 0 {
-            return None;
-        }
-        let done = self.done.get_mut().unwrap_or_else(|e| e.into_inner());
-        match done.try_recv() {
-            Ok(d) => {
-                self.in_flight -= 1;
-                Some(d)
+        if self.received.is_empty() && self.in_flight > 0 {
+            let done = self.done.get_mut().unwrap_or_else(|e| e.into_inner());
+            match done.try_recv() {
+                Ok(batch) => self.receive(batch),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => self.worker_died(),
             }
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => self.worker_died(),
         }
+        self.received.pop()
     }
 
-    /// The next finished incident, waiting for it; `None` once nothing is in flight.
+    /// The next incident assembled, waiting for it; `None` once every job submitted has
+    /// come back.
     pub(crate) fn take(&mut self) -> Option<Done> {
-        if self.in_flight == 0 {
-            return None;
-        }
-        let done = self.done.get_mut().unwrap_or_else(|e| e.into_inner());
-        match done.recv() {
-            Ok(d) => {
-                self.in_flight -= 1;
-                Some(d)
+        self.send();
+        if self.received.is_empty() && self.in_flight > 0 {
+            let done = self.done.get_mut().unwrap_or_else(|e| e.into_inner());
+            match done.recv() {
+                Ok(batch) => self.receive(batch),
+                Err(_) => self.worker_died(),
             }
-            Err(_) => self.worker_died(),
         }
+        self.received.pop()
     }
 
-    /// The worker stopped with incidents in flight: only a panic does that. Raise it
-    /// here, as if the assembly had run on this thread.
+    fn receive(&mut self, batch: Vec<Done>) {
+        self.in_flight = self.in_flight.saturating_sub(batch.len());
+        self.received.extend(batch);
+    }
+
+    /// The worker stopped: only a panic does that. Raise it here, as if the assembly had
+    /// run on this thread.
     fn worker_died(&mut self) -> ! {
         self.jobs = None;
         match self.worker.take().map(JoinHandle::join) {
@@ -135,27 +155,35 @@ impl Drop for Assembler {
     }
 }
 
-fn run(catalogue: &Catalogue, options: &Options, jobs: &Receiver<Job>, done: &Sender<Done>) {
+fn run(
+    catalogue: &Catalogue,
+    options: &Options,
+    jobs: &Receiver<Vec<Job>>,
+    done: &Sender<Vec<Done>>,
+) {
     let mut lookup = Lookup::new(catalogue);
     let mut scratch = String::new();
-    for job in jobs {
-        let Job { mut open, findings } = job;
-        let Open {
-            agg,
-            returned,
-            drops,
-            ..
-        } = &mut *open;
-        let incident = assemble_closed(
-            agg,
-            options,
-            &mut lookup,
-            &findings,
-            drops.iter().map(|d| &**d),
-            &mut scratch,
-            returned,
-        );
-        if done.send(Done { incident, open }).is_err() {
+    for batch in jobs {
+        let mut finished = Vec::with_capacity(batch.len());
+        for Job { mut open, findings } in batch {
+            let Open {
+                agg,
+                returned,
+                drops,
+                ..
+            } = &mut *open;
+            let incident = assemble_closed(
+                agg,
+                options,
+                &mut lookup,
+                &findings,
+                drops.iter().map(|d| &**d),
+                &mut scratch,
+                returned,
+            );
+            finished.push(Done { incident, open });
+        }
+        if done.send(finished).is_err() {
             break;
         }
     }

@@ -859,30 +859,9 @@ impl<'c> Correlator<'c> {
             open,
             findings: Arc::clone(&self.findings),
         };
-        let refused = assembler.submit(job).err();
+        assembler.submit(job);
         while let Some(done) = self.assembler.as_mut().and_then(Assembler::try_take) {
             self.receive(done);
-        }
-        if let Some(Job { mut open, .. }) = refused {
-            // The worker is gone (it can only have panicked, which `take_closed`
-            // reports): assemble here.
-            self.assembler = None;
-            let Open {
-                agg,
-                drops,
-                returned,
-                ..
-            } = &mut *open;
-            let incident = assemble_closed(
-                agg,
-                &self.options,
-                &mut self.lookup,
-                &self.findings,
-                drops.iter().map(|d| &**d),
-                &mut self.scratch,
-                returned,
-            );
-            self.receive(Done { incident, open });
         }
     }
 

@@ -489,3 +489,49 @@ proptest! {
         prop_assert_eq!(without_alert_evidence(small), without_alert_evidence(large));
     }
 }
+
+/// Hundreds of incidents closing at once (the worker receives them in batches, returns
+/// them out of order): the same incidents, in the same order, as inline.
+#[test]
+fn many_incidents_assembled_in_the_background_match_inline() {
+    let alerts: Vec<AlertRecord> = (0..3000u32)
+        .map(|i| {
+            let pod = format!("app-{}-x{:04}", i % 7, i % 900);
+            let mut a = runtime(f64::from(i) * 2.0, &format!("runtime-{i}"))
+                .pod(NAMESPACES[(i % 2) as usize], &pod)
+                .node(NODES[(i % 3 % 2) as usize])
+                .tech(&[TECHNIQUES[(i % 8) as usize]], &["execution"])
+                .priority(PRIORITIES[(i % 4) as usize]);
+            if i % 97 == 0 {
+                a = runtime(f64::from(i) * 2.0, "Falco internal: syscall event drop")
+                    .node(NODES[0])
+                    .field("n_drops", "12");
+            }
+            a.r()
+        })
+        .collect();
+    let run = |background_assembly: bool| {
+        let opts = Options {
+            background_assembly,
+            window: Duration::from_secs(60),
+            ..options()
+        };
+        let mut c = Correlator::new(common::catalogue(), opts);
+        for f in findings() {
+            c.push_finding(&f);
+        }
+        let mut got = Vec::new();
+        for (i, a) in alerts.iter().enumerate() {
+            c.push_alert(a).expect("valid");
+            if i % 700 == 699 {
+                got.extend(c.close_idle(Timestamp(START_NS + i as i64 * 2_000_000_000)));
+            }
+        }
+        got.extend(c.finish());
+        got
+    };
+    let inline = run(false);
+    assert!(inline.len() > 500, "{} incidents", inline.len());
+    assert!(inline.iter().any(|i| i.confidence < 1.0));
+    assert_eq!(inline, run(true));
+}
