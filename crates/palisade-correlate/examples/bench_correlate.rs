@@ -40,6 +40,8 @@ const NODES: usize = 300;
 const IPS: usize = 20_000;
 const ACTIVE_EPISODES: usize = 1_000;
 const CLOSE_EVERY: u64 = 10_000;
+/// Alerts run through each mode before the measured runs.
+const WARM_UP: u64 = 50_000;
 
 const RULES: &[(&str, &str, &[&str], &[&str])] = &[
     (
@@ -435,9 +437,16 @@ fn main() {
         "mimalloc (as the CLI)"
     };
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("alerts:     {n} (generated in batches of {CLOSE_EVERY}, not timed)");
+    println!(
+        "alerts:     {n} (generated in batches of {CLOSE_EVERY}, not timed; warm-up {WARM_UP} per mode)"
+    );
     println!("allocator:  {allocator}; CPUs: {cpus}");
     let fmt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.2}"));
+    // Warm-up, not reported: the process's first run would otherwise pay for growing
+    // the heap and faulting its pages in, and whichever mode runs first would look slower.
+    for &background in &modes {
+        run(catalogue, n.min(WARM_UP), background);
+    }
     let mut first: Option<(u64, u64)> = None;
     for background in modes {
         let o = run(catalogue, n, background);
