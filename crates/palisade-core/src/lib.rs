@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod time;
+pub use time::rfc3339_utc;
+
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
@@ -396,29 +399,6 @@ pub struct AlertRecord {
 /// The `schema` value of alerts.
 pub const ALERT_SCHEMA: &str = "palisade.alert/v1";
 
-/// Format nanoseconds since the epoch as RFC 3339 UTC with milliseconds.
-pub fn rfc3339_utc(time_ns: i64) -> String {
-    let secs = time_ns.div_euclid(1_000_000_000);
-    let millis = time_ns.rem_euclid(1_000_000_000) / 1_000_000;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
 /// Escape one RFC 6901 reference token (`~` → `~0`, `/` → `~1`).
 pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
@@ -433,15 +413,6 @@ mod tests {
         assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
         assert!("severe".parse::<Severity>().is_err());
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
-    }
-
-    #[test]
-    fn rfc3339_formatting() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            rfc3339_utc(1_795_687_200_123_456_789),
-            "2026-11-26T10:00:00.123Z"
-        );
     }
 
     #[test]

@@ -24,9 +24,10 @@ impl Timestamp {
     /// Parse an RFC 3339 date-time: `2026-11-26T10:00:00Z`, `2026-11-26T10:00:00.123456Z`,
     /// `2026-11-26T12:00:00+02:00`; `t`/`z` and a space separator are accepted too.
     /// Fractions beyond nanoseconds are truncated. `None` for anything else, including
-    /// out-of-range fields (month 13, hour 24, ...) and years outside 0000 to 9999.
+    /// out-of-range fields (month 13, hour 24, ...) and instants the nanoseconds of an
+    /// `i64` cannot hold (before 1678, after 2261). Surrounding whitespace is ignored.
     pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
-        parse_rfc3339(s.trim()).map(Timestamp)
+        palisade_core::time::parse_rfc3339_nanos(s.trim()).map(Timestamp)
     }
 
     /// RFC 3339 in UTC with milliseconds, as in `palisade.alert/v1` (the same text as
@@ -41,19 +42,6 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
     }
-}
-
-/// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Append `v` in decimal, zero-padded to `width` digits.
@@ -103,7 +91,7 @@ fn rfc3339_bytes(ns: i64) -> Option<[u8; 24]> {
     match LAST_DAY.with(|c| c.get()) {
         (day, date) if day == days => b[..10].copy_from_slice(&date),
         _ => {
-            let (year, month, day) = civil_from_days(days);
+            let (year, month, day) = palisade_core::time::civil_from_days(days);
             if !(0..=9999).contains(&year) {
                 return None;
             }
@@ -136,99 +124,6 @@ pub(crate) fn push_rfc3339(out: &mut String, ns: i64) {
         Some(b) => out.push_str(std::str::from_utf8(&b).unwrap_or_default()),
         None => out.push_str(&palisade_core::rfc3339_utc(ns)),
     }
-}
-
-fn digits(b: &[u8], from: usize, len: usize) -> Option<i64> {
-    let part = b.get(from..from.checked_add(len)?)?;
-    let mut v: i64 = 0;
-    for &c in part {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + i64::from(c - b'0');
-    }
-    Some(v)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ => {
-            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-            if leap { 29 } else { 28 }
-        }
-    }
-}
-
-fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let year = digits(b, 0, 4)?;
-    let month = digits(b, 5, 2)?;
-    let day = digits(b, 8, 2)?;
-    let hour = digits(b, 11, 2)?;
-    let minute = digits(b, 14, 2)?;
-    let second = digits(b, 17, 2)?;
-    if b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
-        || b.get(13) != Some(&b':')
-        || b.get(16) != Some(&b':')
-    {
-        return None;
-    }
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut pos = 19;
-    let mut nanos: i64 = 0;
-    if b.get(pos) == Some(&b'.') {
-        pos += 1;
-        let start = pos;
-        let mut scale: i64 = 100_000_000;
-        while let Some(c) = b.get(pos).filter(|c| c.is_ascii_digit()) {
-            nanos += i64::from(c - b'0') * scale;
-            scale /= 10;
-            pos += 1;
-        }
-        if pos == start {
-            return None;
-        }
-    }
-    let offset_secs = match b.get(pos) {
-        Some(b'Z' | b'z') if pos + 1 == b.len() => 0,
-        Some(sign @ (b'+' | b'-')) if pos + 6 == b.len() && b.get(pos + 3) == Some(&b':') => {
-            let oh = digits(b, pos + 1, 2)?;
-            let om = digits(b, pos + 4, 2)?;
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            let off = oh * 3600 + om * 60;
-            if *sign == b'-' { -off } else { off }
-        }
-        _ => return None,
-    };
-    // A leap second is counted as the first instant of the next minute.
-    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
-        - offset_secs;
-    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
 /// Append `2026-11-26 10:02:18 UTC`.

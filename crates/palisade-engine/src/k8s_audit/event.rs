@@ -11,8 +11,8 @@ use serde_json::value::RawValue;
 
 use super::fields::{Annot, CList, CSub, Kind, Subj, kind_of};
 use super::json::{Node, compact, decode_string, indent, pointer_tokens};
-use super::time::parse_rfc3339_nanos;
 use crate::field::{Event, FieldArg, FieldValue, ResolvedField};
+use palisade_core::time::parse_rfc3339_nanos;
 
 /// The fast path of [`AuditEvent::parse`] (a child module: it fills the private [`Doc`]).
 #[path = "scan.rs"]

@@ -56,12 +56,11 @@ mod event;
 mod fields;
 mod json;
 mod reader;
-mod time;
 
 pub use event::{AuditEvent, AuditParseError, stage_of};
 pub use fields::{K8sAuditFields, SOURCE};
+pub use palisade_core::time::parse_rfc3339_nanos;
 pub use reader::{
     AuditEvents, InputItem, InputProblem, Location, ReaderLimits, split_events,
     split_events_with_limits,
 };
-pub use time::parse_rfc3339_nanos;

@@ -27,7 +27,7 @@ use serde_json::value::RawValue;
 
 use super::cloud;
 use super::json::decode_string;
-use super::time::parse_rfc3339_nanos;
+use palisade_core::time::parse_rfc3339_nanos;
 
 /// Where an item came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
