@@ -287,7 +287,8 @@ fn compile_test(
 ) -> Result<CTest, CompileError> {
     let lhs = compile_value(&test.lhs, table)?;
     let op = test.op;
-    if is_list_value(&lhs) && !matches!(op, Op::Exists | Op::In | Op::Intersects) {
+    let any_element = matches!(&lhs, Value::Field(f) if f.any_element);
+    if is_list_value(&lhs) && !any_element && !matches!(op, Op::Exists | Op::In | Op::Intersects) {
         return Err(CompileError {
             message: format!(
                 "operator `{}` cannot be used on a list field: use `in`, `intersects` or `exists`",
@@ -343,7 +344,7 @@ fn compile_test(
         (Rhs::Value(v), Op::Regex, _) => Right::Regex(build_regex(v).map_err(err)?),
         // `startswith` is a plain prefix comparison, cheaper than any shared scan.
         (Rhs::Value(v), Op::Contains | Op::IContains, _) => match &lhs {
-            Value::Field(f) if !v.is_empty() => {
+            Value::Field(f) if !v.is_empty() && !f.list => {
                 let ci = op == Op::IContains;
                 let (prefilter, literal) = prefilters.literal(f, ci, v);
                 Right::Prefiltered {
@@ -1134,6 +1135,9 @@ fn eval_test(
     }
     match lhs {
         FieldValue::Absent => false,
+        FieldValue::List(items) if matches!(&test.lhs, Value::Field(f) if f.any_element) => {
+            items.iter().any(|item| eval_scalar(test, item, event))
+        }
         FieldValue::List(items) => match (&test.rhs, test.op) {
             (Right::Set(set), Op::In) => items.iter().all(|i| set_contains(set, i)),
             (Right::Set(set), Op::Intersects) => items.iter().any(|i| set_contains(set, i)),
@@ -1152,43 +1156,44 @@ fn eval_test(
             }
             _ => false,
         },
-        FieldValue::Str(value) => match (&test.rhs, test.modifier) {
-            (Right::List(items), Some(modifier)) => {
-                let hits = items
-                    .iter()
-                    .filter(|rhs| scalar_op(test.op, &value, rhs))
-                    .count();
-                match modifier {
-                    Modifier::AnyOf => hits >= 1,
-                    Modifier::OneOf => hits == 1,
-                    Modifier::AllOf => hits == items.len(),
-                }
+        FieldValue::Str(value) => eval_scalar(test, &value, event),
+    }
+}
+
+/// A test on one value.
+fn eval_scalar(test: &CTest, value: &str, event: &dyn Event) -> bool {
+    match (&test.rhs, test.modifier) {
+        (Right::List(items), Some(modifier)) => {
+            let hits = items
+                .iter()
+                .filter(|rhs| scalar_op(test.op, value, rhs))
+                .count();
+            match modifier {
+                Modifier::AnyOf => hits >= 1,
+                Modifier::OneOf => hits == 1,
+                Modifier::AllOf => hits == items.len(),
             }
-            (Right::Set(set), _) => set_contains(set, &value),
-            (Right::List(prefixes), _) if test.op == Op::PMatch => {
-                path_prefix_match(prefixes, &value)
+        }
+        (Right::Set(set), _) => set_contains(set, value),
+        (Right::List(prefixes), _) if test.op == Op::PMatch => path_prefix_match(prefixes, value),
+        (Right::Num(n), _) => parse_number(value).is_some_and(|v| compare_num(test.op, v, *n)),
+        (Right::Bytes(bytes), _) => {
+            let hay = value.as_bytes();
+            match test.op {
+                Op::BStartsWith => hay.starts_with(bytes),
+                _ => !bytes.is_empty() && hay.windows(bytes.len()).any(|w| w == bytes.as_slice()),
             }
-            (Right::Num(n), _) => parse_number(&value).is_some_and(|v| compare_num(test.op, v, *n)),
-            (Right::Bytes(bytes), _) => {
-                let hay = value.as_bytes();
-                match test.op {
-                    Op::BStartsWith => hay.starts_with(bytes),
-                    _ => {
-                        !bytes.is_empty() && hay.windows(bytes.len()).any(|w| w == bytes.as_slice())
-                    }
-                }
+        }
+        (Right::Regex(re), _) => re.is_match(value),
+        (Right::Str(rhs), _) => scalar_op(test.op, value, rhs),
+        (Right::Other(v), _) => match eval_value(v, event) {
+            FieldValue::Str(rhs) => scalar_op(test.op, value, &rhs),
+            FieldValue::List(xs) if matches!(test.op, Op::In | Op::Intersects) => {
+                xs.iter().any(|x| x.as_ref() == value)
             }
-            (Right::Regex(re), _) => re.is_match(&value),
-            (Right::Str(rhs), _) => scalar_op(test.op, &value, rhs),
-            (Right::Other(v), _) => match eval_value(v, event) {
-                FieldValue::Str(rhs) => scalar_op(test.op, &value, &rhs),
-                FieldValue::List(xs) if matches!(test.op, Op::In | Op::Intersects) => {
-                    xs.iter().any(|x| x.as_ref() == value.as_ref())
-                }
-                _ => false,
-            },
             _ => false,
         },
+        _ => false,
     }
 }
 
@@ -1457,6 +1462,34 @@ mod tests {
     }
 
     const EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","stage":"ResponseComplete","verb":"create","requestURI":"/api/v1/namespaces/shop/pods","user":{"username":"system:serviceaccount:shop:ci","groups":["system:serviceaccounts","system:authenticated"]},"objectRef":{"resource":"pods","namespace":"shop","name":"web"},"responseStatus":{"code":201},"stageTimestamp":"2026-11-26T10:00:00.000000Z"}"#;
+
+    /// Audit list fields keep Falco's json semantics: `in` means every element, and a
+    /// scalar operator is refused at load with the field named.
+    #[test]
+    fn audit_list_fields_refuse_scalar_operators() {
+        assert!(fired(
+            "ka.user.groups in (system:serviceaccounts, system:authenticated, x)",
+            EVENT
+        ));
+        assert!(!fired("ka.user.groups in (system:authenticated)", EVENT));
+        assert!(fired(
+            "ka.user.groups intersects (system:authenticated)",
+            EVENT
+        ));
+        let rules = "- rule: r\n  desc: d\n  condition: ka.user.groups = system:authenticated\n  output: o\n  priority: WARNING\n  source: k8s_audit\n";
+        let loaded = palisade_rules::load(&[palisade_rules::RulesFile {
+            path: "r.yaml",
+            text: rules,
+        }]);
+        let (_, skipped) = Engine::new(&loaded, &K8sAuditFields, &EngineOptions::default());
+        assert_eq!(skipped.len(), 1);
+        assert!(
+            skipped[0].reason.contains("cannot be used on a list field")
+                && skipped[0].reason.contains("ka.user.groups"),
+            "{}",
+            skipped[0].reason
+        );
+    }
 
     #[test]
     fn prefiltered_contains_and_startswith_follow_their_operators() {

@@ -23,8 +23,13 @@ pub struct ResolvedField {
     pub id: u16,
     /// Validated argument.
     pub arg: Option<FieldArg>,
-    /// Does the field extract a list (only `exists`, `in`, `intersects` apply)?
+    /// Does the field extract a list (only `exists`, `in`, `intersects` apply, unless
+    /// `any_element`)?
     pub list: bool,
+    /// A list whose tests hold when they hold for any of its elements, whatever the
+    /// operator (Falco's ancestor fields: `proc.aname=sshd` is true when any ancestor is
+    /// `sshd`, `proc.aname in (a, b)` when any ancestor is `a` or `b`).
+    pub any_element: bool,
     /// The field as written, for output and diagnostics (`ka.req.pod.containers.image[0]`).
     pub display: String,
 }

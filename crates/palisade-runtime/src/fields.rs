@@ -7,9 +7,10 @@
 //!   accept at exit, with their result).
 //! * `proc.name` of an image exec'd through `/proc/self/exe` or `/dev/fd/N` (BusyBox
 //!   applets, runc) is argv[0]'s base name, not the kernel's `exe`.
-//! * `proc.aname` / `proc.aexepath` without an index are lists of every ancestor: use
-//!   `intersects` for "any ancestor is one of" (Falco's `in` on these fields means the
-//!   same; in Palisade `in` on a list means "all of").
+//! * `proc.aname`, `proc.apid` and `proc.aexepath` without an index are every ancestor
+//!   (parent first, the process itself excluded), and as in Falco a test on them holds when
+//!   it holds for any ancestor: `proc.aname=sshd`, `proc.aname in (a, b)`, `proc.aname
+//!   startswith runc`.
 //! * Fields the sensor cannot fill (`proc.cwd`, `proc.sname`, `proc.is_exe_upper_layer`,
 //!   `container.start_ts`, `fd.net`, …) are unknown: a rule using one, in its condition or
 //!   its output, is skipped at load with the rule and field named.
@@ -109,7 +110,7 @@ field_table! {
     ProcPcmdline => f("proc.pcmdline", "Parent's command line"),
     ProcAname => ancestor(
         "proc.aname",
-        "Ancestor names: [1] the parent, [2] the grandparent…; without an index every ancestor (a list)",
+        "Ancestor names: [1] the parent, [2] the grandparent…; without an index every ancestor (a test holds when it holds for any)",
     ),
     ProcApid => ancestor("proc.apid", "Ancestor pids, as proc.aname"),
     ProcAexepath => ancestor("proc.aexepath", "Ancestor executable paths, as proc.aname"),
@@ -252,6 +253,8 @@ impl FieldTable for RuntimeFields {
             id,
             arg: resolved_arg,
             list,
+            // The ancestor lists (the only indexed list fields): any ancestor, as in Falco.
+            any_element: list && info.arg_index,
             display,
         })
     }
@@ -602,6 +605,57 @@ mod tests {
             res: None,
             hostname: "node-1".into(),
         }
+    }
+
+    /// Which of `conditions` hold on `event`, through the engine as rules run them.
+    fn holding(event: &RuntimeEvent, conditions: &[&str]) -> Vec<String> {
+        let mut text = String::new();
+        for (i, c) in conditions.iter().enumerate() {
+            text.push_str(&format!(
+                "- rule: r{i}\n  desc: d\n  condition: {c}\n  output: o\n  priority: NOTICE\n  source: syscall\n"
+            ));
+        }
+        let files = [palisade_rules::RulesFile {
+            path: "t.yaml",
+            text: &text,
+        }];
+        let loaded = palisade_rules::load(&files);
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let options = palisade_engine::EngineOptions::default();
+        let (mut engine, skipped) = palisade_engine::Engine::new(&loaded, &RuntimeFields, &options);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let mut out = Vec::new();
+        engine.process(event, |a| {
+            out.push(conditions[a.rule.name[1..].parse::<usize>().unwrap()].to_string())
+        });
+        out.sort();
+        out
+    }
+
+    /// As in Falco, a test on an ancestor list holds when it holds for any ancestor
+    /// (parent `sh`, grandparent `conmon`; the process itself, `xmrig`, is not one).
+    #[test]
+    fn ancestor_lists_match_any_ancestor() {
+        let e = sample();
+        let holds = [
+            "proc.aname=conmon",
+            "proc.aname=sh",
+            "proc.aname in (bash, conmon)",
+            "proc.aname startswith con",
+            "proc.aname != sh",
+            "proc.aname intersects (conmon)",
+            "proc.aname exists",
+        ];
+        let fails = [
+            "proc.aname=xmrig",
+            "proc.aname in (bash, zsh)",
+            "proc.aname contains xyz",
+            "not proc.aname=conmon",
+        ];
+        let all: Vec<&str> = holds.iter().chain(fails.iter()).copied().collect();
+        let mut expected: Vec<String> = holds.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(holding(&e, &all), expected);
     }
 
     #[test]

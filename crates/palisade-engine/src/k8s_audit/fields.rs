@@ -314,6 +314,8 @@ impl FieldTable for K8sAuditFields {
             id,
             arg: resolved_arg,
             list: info.list,
+            // Falco's json lists: `in` means every element, other operators are refused.
+            any_element: false,
             display,
         })
     }
