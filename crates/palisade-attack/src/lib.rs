@@ -28,7 +28,7 @@ mod catalogue;
 pub mod matrix;
 pub mod navigator;
 mod stix;
-mod text;
+pub mod text;
 
 pub use catalogue::{Catalogue, Mitigation, Tactic, Technique, normalize_technique_id};
 pub use stix::MAX_STIX_BYTES;

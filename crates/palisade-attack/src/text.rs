@@ -1,12 +1,14 @@
-//! Terminal text helpers: display width, sanitizing, truncation, wrapping.
+//! Terminal text helpers: display width (public: the report's tables use the same
+//! measure), sanitizing, truncation, wrapping.
 //!
 //! Width is approximated without a Unicode table crate: control characters and
 //! combining marks are removed by [`sanitize`], East Asian wide/fullwidth and emoji
 //! ranges count 2 columns, everything else 1. That is exact for ATT&CK data (ASCII plus
 //! a few Latin-1 letters) and conservative enough for user-supplied labels.
 
-/// Display width of one character (after [`sanitize`]).
-pub(crate) fn char_width(c: char) -> usize {
+/// Display width of one character in terminal columns: 0 for control, zero-width and
+/// combining characters, 2 for East Asian wide characters and emoji, 1 otherwise.
+pub fn char_width(c: char) -> usize {
     let cp = c as u32;
     if is_zero_width(c) {
         0
@@ -63,8 +65,8 @@ pub(crate) fn sanitize(s: &str) -> String {
         .collect()
 }
 
-/// Display width of a sanitized string.
-pub(crate) fn width(s: &str) -> usize {
+/// Display width of a string in terminal columns (see [`char_width`]).
+pub fn width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 

@@ -2,37 +2,8 @@
 
 use anstyle::Style;
 
-/// Columns a character takes in a terminal: 0 for combining marks and zero-width
-/// characters, 2 for East Asian wide characters and emoji, 1 otherwise. An approximation
-/// that needs no tables; [`sanitize`] has already removed control characters.
-pub(crate) fn char_width(c: char) -> usize {
-    match u32::from(c) {
-        0x0300..=0x036F | 0x200B..=0x200F | 0x20D0..=0x20FF | 0xFE00..=0xFE0F | 0xFE20..=0xFE2F => {
-            0
-        }
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF
-        | 0x20000..=0x2FFFD
-        | 0x30000..=0x3FFFD => 2,
-        _ => 1,
-    }
-}
-
-/// Display width of a string.
-pub(crate) fn width(s: &str) -> usize {
-    s.chars().map(char_width).sum()
-}
+// One measure of width for every terminal view (the ATT&CK matrix and the tables).
+pub(crate) use palisade_attack::text::{char_width, width};
 
 /// Makes text from inputs safe to print: whitespace controls become spaces, other control
 /// characters and bidirectional overrides are shown escaped (`\u{1b}`), so a manifest cannot
