@@ -18,8 +18,11 @@ fn read(input: &[u8]) -> Vec<(Location, Result<String, String>)> {
     read_with(input, ReaderLimits::default())
 }
 
+/// Every item of `input` (at most 10,000: a reader that never ends fails the test
+/// instead of hanging it).
 fn read_with(input: &[u8], limits: ReaderLimits) -> Vec<(Location, Result<String, String>)> {
     split_events_with_limits(input, limits)
+        .take(10_000)
         .map(|(loc, r)| {
             let r = r.map_err(|e| e.to_string()).and_then(|text| {
                 let ev = AuditEvent::parse(&text)
@@ -221,6 +224,35 @@ fn broken_value_in_a_document_is_skipped() {
     assert_eq!(items.len(), 2, "{items:?}");
     assert!(items[0].1.as_ref().unwrap_err().contains("malformed JSON"));
     assert_eq!(items[1].1, ok("g1"));
+}
+
+/// Stray delimiters between values (found by fuzzing: the reader used to return an
+/// empty value without consuming the `,` and never ended).
+#[test]
+fn stray_delimiters_end_in_errors_not_a_loop() {
+    let good = event("s1", "get");
+    for input in [
+        format!("x\"{{k\":\"Event\",\n{good}\n"),
+        format!("abc,\n{good}\n"),
+        format!("\"a\" }}\n{good}\n"),
+        format!(" ]\n{good}\n"),
+        ",".to_string(),
+        "x}".to_string(),
+    ] {
+        let items = read(input.as_bytes());
+        assert!(items.len() < 10, "{input:?}: {items:?}");
+        assert!(
+            items.iter().any(|(_, r)| r.is_err()),
+            "{input:?}: {items:?}"
+        );
+        if input.contains("s1") {
+            assert_eq!(
+                items.last().map(|i| &i.1),
+                Some(&ok("s1")),
+                "{input:?}: {items:?}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -611,6 +611,15 @@ impl<'r> AuditEvents<'r> {
             }
             self.input.consume(used);
             if let Some((_, outcome)) = end {
+                if outcome.is_none() && used == 0 && out.is_empty() && !too_big {
+                    // A `,`, `}` or `]` where a value should start: nothing was read, so
+                    // report it and let the caller skip ahead (returning an empty value
+                    // would read the same byte again, forever).
+                    return Ok(Scanned::Broken(
+                        "a `,`, `}` or `]` where a value should start",
+                        false,
+                    ));
+                }
                 return Ok(match outcome {
                     Some(broken) => broken,
                     None if too_big => Scanned::TooBig,
