@@ -75,6 +75,10 @@ pub struct Process {
     /// Executable inode.
     #[serde(default)]
     pub exe_ino: u64,
+    /// When the process was created (fork), nanoseconds since the epoch; unknown for a
+    /// process the sensor saw neither start nor listed at start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_ns: Option<i64>,
     /// Pid namespace inode.
     #[serde(default)]
     pub pid_ns: u32,

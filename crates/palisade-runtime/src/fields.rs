@@ -11,6 +11,9 @@
 //!   (parent first, the process itself excluded), and as in Falco a test on them holds when
 //!   it holds for any ancestor: `proc.aname=sshd`, `proc.aname in (a, b)`, `proc.aname
 //!   startswith runc`.
+//! * `proc.duration` counts from the process's fork (Falco: its clone); for processes
+//!   already running when the sensor started, from `/proc`'s start time; unknown (so
+//!   `proc.duration <= N` is false) for a process whose fork the sensor missed.
 //! * Fields the sensor cannot fill (`proc.cwd`, `proc.sname`, `proc.is_exe_upper_layer`,
 //!   `container.start_ts`, `fd.net`, …) are unknown: a rule using one, in its condition or
 //!   its output, is skipped at load with the rule and field named.
@@ -114,6 +117,10 @@ field_table! {
     ),
     ProcApid => ancestor("proc.apid", "Ancestor pids, as proc.aname"),
     ProcAexepath => ancestor("proc.aexepath", "Ancestor executable paths, as proc.aname"),
+    ProcDuration => f(
+        "proc.duration",
+        "Nanoseconds since the process was created (its fork), when known",
+    ),
     ProcIsExeFromMemfd => f(
         "proc.is_exe_from_memfd",
         "true when the executable is a memfd or a deleted file",
@@ -432,6 +439,9 @@ impl Event for RuntimeEvent {
             Kind::ProcAexepath => self.ancestor_value(&field.arg, |n| match n {
                 0 => Some(s(&p.exepath)),
                 n => self.ancestors.get(n - 1).map(|a| s(&a.exepath)),
+            }),
+            Kind::ProcDuration => p.start_ns.map_or(FieldValue::Absent, |start| {
+                num(self.time_ns.saturating_sub(start).max(0))
             }),
             Kind::ProcIsExeFromMemfd => num(p.fileless),
             Kind::ProcExeIno => num(p.exe_ino),

@@ -37,6 +37,9 @@ pub struct ProcInfo {
     pub fileless: bool,
     /// Executable inode.
     pub exe_ino: u64,
+    /// When the process was created (its fork; for processes that existed before the
+    /// sensor, `/proc`'s start time), nanoseconds since boot (the records' clock).
+    pub start_boot_ns: Option<u64>,
 }
 
 /// Longest ancestor command line kept in an event (a parent's environment-sized argv
@@ -237,9 +240,12 @@ impl Tracker {
             let fileless = *exe_nlink == 0 || leaf.starts_with("memfd:");
             self.make_room();
             self.summaries.remove(&h.pid);
+            // exec replaces the image, not the process: it keeps its start time.
+            let start_boot_ns = self.procs.get(&h.pid).and_then(|p| p.start_boot_ns);
             self.procs.insert(
                 h.pid,
                 ProcInfo {
+                    start_boot_ns,
                     ppid: h.ppid,
                     name,
                     exe,
@@ -281,6 +287,7 @@ impl Tracker {
                 self.make_room();
                 let mut child_info = info.clone();
                 child_info.ppid = h.pid;
+                child_info.start_boot_ns = Some(h.ts_boot_ns);
                 self.summaries.remove(&child);
                 self.procs.insert(child, child_info);
             }
@@ -463,6 +470,9 @@ impl Tracker {
             args: info.args.as_ref().clone(),
             fileless: info.fileless,
             exe_ino: info.exe_ino,
+            start_ns: info
+                .start_boot_ns
+                .map(|b| (b as i64).saturating_add(self.options.boot_to_wall_ns)),
             pid_ns: h.pid_ns,
             mnt_ns: h.mnt_ns,
             net_ns: h.net_ns,
@@ -609,6 +619,59 @@ mod tests {
                 ..Container::default()
             }))
         }
+    }
+
+    /// `proc.duration` counts from the fork, through exec; a seeded process from its
+    /// `/proc` start; a process seen neither way has none.
+    #[test]
+    fn process_start_comes_from_the_fork_and_survives_exec() {
+        let boot_to_wall = 1_000_000_000_000_000_000;
+        let mut t = Tracker::new(TrackerOptions {
+            boot_to_wall_ns: boot_to_wall,
+            ..TrackerOptions::default()
+        });
+        t.seed(
+            100,
+            ProcInfo {
+                ppid: 1,
+                name: "sh".into(),
+                start_boot_ns: Some(5_000_000_000),
+                ..ProcInfo::default()
+            },
+        );
+        let at = |mut raw: RawEvent, ns: u64| {
+            raw.header.ts_boot_ns = ns;
+            raw
+        };
+        let fork = RawEvent {
+            kind: RawKind::Fork,
+            header: header(100, 1, "sh"),
+            body: RawBody::Syscall {
+                args: [101, 1, 0, 0, 0, 0],
+                strings: Default::default(),
+            },
+        };
+        let e = t.process(&at(fork, 9_000_000_000), &mut NoDirectory);
+        assert_eq!(e.proc.start_ns, Some(boot_to_wall + 5_000_000_000));
+        let e = t.process(
+            &at(
+                exec(101, 100, "/bin/cat", "/bin/cat", &["cat"]),
+                9_500_000_000,
+            ),
+            &mut NoDirectory,
+        );
+        assert_eq!(e.proc.start_ns, Some(boot_to_wall + 9_000_000_000));
+        let dur = crate::RuntimeFields
+            .resolve("proc.duration", None)
+            .expect("field");
+        use palisade_engine::field::{Event, FieldTable};
+        assert_eq!(e.get(&dur).render(), "500000000");
+        let e = t.process(
+            &at(exec(300, 1, "/bin/ls", "/bin/ls", &["ls"]), 9_600_000_000),
+            &mut NoDirectory,
+        );
+        assert_eq!(e.proc.start_ns, None);
+        assert_eq!(e.get(&dur).render(), "<NA>");
     }
 
     #[test]

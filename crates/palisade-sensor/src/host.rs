@@ -98,6 +98,18 @@ pub fn ppid_from_stat(stat: &str) -> Option<u32> {
     after.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Nanoseconds per clock tick of `/proc/<pid>/stat` (USER_HZ: 100 on every Linux
+/// architecture Palisade runs on).
+const NS_PER_TICK: u64 = 10_000_000;
+
+/// When the process started, nanoseconds since boot, from `/proc/<pid>/stat`'s field 22
+/// (`starttime`, in clock ticks).
+pub fn start_boot_ns_from_stat(stat: &str) -> Option<u64> {
+    let after = &stat[stat.rfind(')')? + 1..];
+    let ticks: u64 = after.split_whitespace().nth(19)?.parse().ok()?;
+    ticks.checked_mul(NS_PER_TICK)
+}
+
 /// Every process now running, for the tracker's table.
 pub fn running_processes() -> Vec<(u32, ProcInfo)> {
     let Ok(dir) = fs::read_dir("/proc") else {
@@ -110,10 +122,10 @@ pub fn running_processes() -> Vec<(u32, ProcInfo)> {
             continue;
         };
         let base = format!("/proc/{pid}");
-        let Some(ppid) = fs::read_to_string(format!("{base}/stat"))
-            .ok()
-            .and_then(|s| ppid_from_stat(&s))
-        else {
+        let Ok(stat) = fs::read_to_string(format!("{base}/stat")) else {
+            continue;
+        };
+        let Some(ppid) = ppid_from_stat(&stat) else {
             continue;
         };
         let comm = fs::read_to_string(format!("{base}/comm"))
@@ -139,6 +151,7 @@ pub fn running_processes() -> Vec<(u32, ProcInfo)> {
                 args: Arc::new(argv.into_iter().skip(1).collect()),
                 fileless,
                 exe_ino: 0,
+                start_boot_ns: start_boot_ns_from_stat(&stat),
             },
         ));
     }
@@ -153,6 +166,9 @@ mod tests {
     fn stat_and_passwd() {
         assert_eq!(ppid_from_stat("42 (a) b) c) S 7 42 42 0"), Some(7));
         assert_eq!(ppid_from_stat("garbage"), None);
+        let stat = "42 (a b) S 7 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123456 1000 10";
+        assert_eq!(start_boot_ns_from_stat(stat), Some(1_234_560_000_000));
+        assert_eq!(start_boot_ns_from_stat("42 (a) S 7"), None);
         let users =
             parse_passwd("root:x:0:0:root:/root:/bin/sh\nbad\nbob:x:1000:1000::/h:/bin/sh\n");
         assert_eq!(users[&0], "root");
