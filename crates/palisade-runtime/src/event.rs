@@ -169,9 +169,36 @@ pub struct Container {
     /// Pod, for Kubernetes containers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod: Option<Pod>,
+    /// When the container started (its creation where the runtime gives no start),
+    /// nanoseconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_ns: Option<i64>,
 }
 
 impl Container {
+    /// Take what the runtime says of this container (`meta`: name, image, privilege,
+    /// labels, start, pod), keeping the id and runtime read from the cgroup, and the pod
+    /// UID read from it when the runtime's answer has none.
+    pub fn apply_metadata(&mut self, meta: &Container) {
+        self.name = meta.name.clone();
+        self.image = meta.image.clone();
+        self.privileged = meta.privileged;
+        self.labels = meta.labels.clone();
+        self.start_ns = meta.start_ns;
+        let uid = self.pod.take().map(|p| p.uid).filter(|uid| !uid.is_empty());
+        self.pod = meta.pod.clone();
+        match (self.pod.as_mut(), uid) {
+            (Some(pod), Some(uid)) if pod.uid.is_empty() => pod.uid = uid,
+            (None, Some(uid)) => {
+                self.pod = Some(Pod {
+                    uid,
+                    ..Pod::default()
+                });
+            }
+            _ => {}
+        }
+    }
+
     /// The 12-character id Falco's `container.id` shows.
     pub fn short_id(&self) -> &str {
         self.id.get(..12).unwrap_or(&self.id)
@@ -244,4 +271,51 @@ pub struct RuntimeEvent {
     /// Host name.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub hostname: String,
+}
+
+#[cfg(test)]
+mod container_tests {
+    use super::*;
+
+    /// The cgroup's id, runtime and pod UID stay; everything else is the runtime's.
+    #[test]
+    fn metadata_is_applied_over_what_the_cgroup_said() {
+        let from_cgroup = Container {
+            id: "8a73".into(),
+            runtime: "containerd".into(),
+            pod: Some(Pod {
+                uid: "uid-1".into(),
+                ..Pod::default()
+            }),
+            ..Container::default()
+        };
+        let meta = Container {
+            id: "other".into(),
+            runtime: "other".into(),
+            name: Some("app".into()),
+            image: Some("nginx:1".into()),
+            privileged: Some(true),
+            start_ns: Some(7),
+            pod: Some(Pod {
+                name: "web-1".into(),
+                namespace: "shop".into(),
+                ..Pod::default()
+            }),
+            ..Container::default()
+        };
+        let mut c = from_cgroup.clone();
+        c.apply_metadata(&meta);
+        assert_eq!((c.id.as_str(), c.runtime.as_str()), ("8a73", "containerd"));
+        assert_eq!(c.name.as_deref(), Some("app"));
+        assert_eq!((c.privileged, c.start_ns), (Some(true), Some(7)));
+        let pod = c.pod.unwrap();
+        assert_eq!((pod.name.as_str(), pod.uid.as_str()), ("web-1", "uid-1"));
+        // No pod in the answer: the cgroup's UID is still a pod.
+        let mut c = from_cgroup;
+        c.apply_metadata(&Container {
+            name: Some("app".into()),
+            ..Container::default()
+        });
+        assert_eq!(c.pod.unwrap().uid, "uid-1");
+    }
 }

@@ -174,6 +174,14 @@ field_table! {
         "true when the container runs privileged",
     ),
     ContainerLabel => keyed("container.label", "A container label"),
+    ContainerStartTs => f(
+        "container.start_ts",
+        "When the container started (created, for CRI and containers/storage), nanoseconds since the epoch",
+    ),
+    ContainerDuration => f(
+        "container.duration",
+        "Nanoseconds since the container started",
+    ),
     K8sPodName => f("k8s.pod.name", "Pod name"),
     K8sNsName => f("k8s.ns.name", "Namespace"),
     K8sPodUid => f("k8s.pod.uid", "Pod UID"),
@@ -525,6 +533,12 @@ impl Event for RuntimeEvent {
                 c.and_then(|c| c.privileged).map_or(FieldValue::Absent, num)
             }
             Kind::ContainerLabel => opt(c.and_then(|c| c.labels.get(key)).map(String::as_str)),
+            Kind::ContainerStartTs => c.and_then(|c| c.start_ns).map_or(FieldValue::Absent, num),
+            Kind::ContainerDuration => c
+                .and_then(|c| c.start_ns)
+                .map_or(FieldValue::Absent, |start| {
+                    num(self.time_ns.saturating_sub(start).max(0))
+                }),
             Kind::K8sPodName => opt(pod.map(|p| p.name.as_str()).filter(|n| !n.is_empty())),
             Kind::K8sNsName => opt(pod.map(|p| p.namespace.as_str()).filter(|n| !n.is_empty())),
             Kind::K8sPodUid => opt(pod.map(|p| p.uid.as_str()).filter(|n| !n.is_empty())),
@@ -595,6 +609,7 @@ mod tests {
                 runtime: "podman".into(),
                 name: Some("miner".into()),
                 image: Some("registry.local:5000/team/app:1.2@sha256:abc".into()),
+                start_ns: Some(1_764_000_000_000_000_000),
                 pod: Some(Pod {
                     name: "web-1".into(),
                     namespace: "shop".into(),
@@ -683,6 +698,9 @@ mod tests {
         assert_eq!(get(&e, "proc.aname", Some("3")), "<NA>");
         assert_eq!(get(&e, "proc.aname", None), "(sh,conmon)");
         assert_eq!(get(&e, "fd.rport", None), "3333");
+        assert_eq!(get(&e, "container.start_ts", None), "1764000000000000000");
+        assert_eq!(get(&e, "container.duration", None), "123456789");
+        assert_eq!(get(&e, "proc.duration", None), "<NA>");
         assert_eq!(get(&e, "fd.rip", None), "10.0.0.9");
         assert_eq!(get(&e, "fd.lport", None), "<NA>");
         assert_eq!(get(&e, "fd.typechar", None), "4");

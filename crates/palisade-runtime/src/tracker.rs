@@ -402,32 +402,21 @@ impl Tracker {
             _ => {}
         }
 
-        let container =
-            container_of(&h.cgroup_leaf, &h.cgroup_parent).map(|c| match directory.lookup(&c) {
-                Some(meta) => {
-                    let mut meta = (*meta).clone();
-                    meta.id = c.id.clone();
-                    meta.runtime = c.runtime.clone();
-                    if meta.pod.is_none()
-                        && let Some(uid) = &c.pod_uid
-                    {
-                        meta.pod = Some(crate::event::Pod {
-                            uid: uid.clone(),
-                            ..Default::default()
-                        });
-                    }
-                    meta
-                }
-                None => Container {
-                    id: c.id.clone(),
-                    runtime: c.runtime.clone(),
-                    pod: c.pod_uid.as_ref().map(|uid| crate::event::Pod {
-                        uid: uid.clone(),
-                        ..Default::default()
-                    }),
-                    ..Container::default()
-                },
-            });
+        let container = container_of(&h.cgroup_leaf, &h.cgroup_parent).map(|c| {
+            let mut container = Container {
+                id: c.id.clone(),
+                runtime: c.runtime.clone(),
+                pod: c.pod_uid.as_ref().map(|uid| crate::event::Pod {
+                    uid: uid.clone(),
+                    ..Default::default()
+                }),
+                ..Container::default()
+            };
+            if let Some(meta) = directory.lookup(&c) {
+                container.apply_metadata(&meta);
+            }
+            container
+        });
 
         let ancestors = self.ancestors(h.ppid);
         let event = RuntimeEvent {

@@ -73,6 +73,9 @@ pub struct CriContainer {
     /// Image digest reference.
     #[prost(string, tag = "5")]
     pub image_ref: String,
+    /// Creation time, nanoseconds since the epoch.
+    #[prost(int64, tag = "7")]
+    pub created_at: i64,
     /// Labels.
     #[prost(map = "string, string", tag = "8")]
     pub labels: HashMap<String, String>,
@@ -308,6 +311,7 @@ pub fn container_from_cri(
         privileged: None,
         pod: (!pod.name.is_empty() || !pod.uid.is_empty()).then_some(pod),
         labels,
+        start_ns: (c.created_at > 0).then_some(c.created_at),
     }
 }
 
@@ -383,16 +387,17 @@ mod tests {
             filter: Some(ContainerFilter { id: "ab".into() }),
         };
         assert_eq!(req.encode_to_vec(), vec![0x0a, 4, 0x0a, 2, b'a', b'b']);
-        // A Container with fields we do not declare (state = 6, created_at = 7) decodes.
+        // A Container with fields we do not declare (state = 6) decodes; created_at = 7.
         let mut bytes = Vec::new();
         bytes.extend_from_slice(&[0x0a, 1, b'c']); // id
         bytes.extend_from_slice(&[0x12, 1, b's']); // pod_sandbox_id
         bytes.extend_from_slice(&[0x30, 1]); // state (undeclared)
-        bytes.extend_from_slice(&[0x38, 0x96, 0x01]); // created_at (undeclared)
+        bytes.extend_from_slice(&[0x38, 0x96, 0x01]); // created_at = 150
         bytes.extend_from_slice(&[0x1a, 5, 0x0a, 3, b'a', b'p', b'p']); // metadata.name
         let c = CriContainer::decode(bytes.as_slice()).unwrap();
         assert_eq!((c.id.as_str(), c.pod_sandbox_id.as_str()), ("c", "s"));
         assert_eq!(c.metadata.unwrap().name, "app");
+        assert_eq!(c.created_at, 150);
     }
 
     #[test]

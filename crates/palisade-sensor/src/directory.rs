@@ -81,6 +81,14 @@ fn pod_from_labels(labels: &BTreeMap<String, String>) -> Option<Pod> {
     })
 }
 
+/// An RFC 3339 time of the runtime's JSON, in nanoseconds since the epoch; `None` when
+/// absent, unreadable or the zero time Go writes for "never" (`0001-01-01T00:00:00Z`).
+fn time_of(v: &Value) -> Option<i64> {
+    v.as_str()
+        .and_then(palisade_core::time::parse_rfc3339_nanos)
+        .filter(|&t| t > 0)
+}
+
 /// Metadata from `podman container inspect` JSON (an array of one object).
 pub fn parse_podman_inspect(text: &str) -> Result<Option<Container>, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("podman inspect: {e}"))?;
@@ -99,6 +107,7 @@ pub fn parse_podman_inspect(text: &str) -> Result<Option<Container>, String> {
         privileged: c["HostConfig"]["Privileged"].as_bool(),
         pod: pod_from_labels(&labels),
         labels,
+        start_ns: time_of(&c["State"]["StartedAt"]).or_else(|| time_of(&c["Created"])),
     }))
 }
 
@@ -196,6 +205,7 @@ pub fn parse_storage_container(
         privileged,
         labels: BTreeMap::new(),
         pod,
+        start_ns: time_of(&entry["created"]),
     }))
 }
 
@@ -244,6 +254,7 @@ pub fn parse_docker_inspect(text: &str, runtime: &str) -> Result<Option<Containe
         privileged: c["HostConfig"]["Privileged"].as_bool(),
         pod: pod_from_labels(&labels),
         labels,
+        start_ns: time_of(&c["State"]["StartedAt"]).or_else(|| time_of(&c["Created"])),
     }))
 }
 
@@ -499,9 +510,11 @@ mod tests {
     #[test]
     fn podman_and_docker_inspect() {
         let podman = r#"[{"Id":"abc","Name":"web","ImageName":"localhost/palisade-busybox:test",
+            "Created":"2026-11-26T09:59:59.5Z","State":{"StartedAt":"2026-11-26T11:00:00.25+01:00"},
             "Config":{"Labels":{"io.kubernetes.pod.name":"web-1","io.kubernetes.pod.namespace":"shop","x":"y"}},
             "HostConfig":{"Privileged":true}}]"#;
         let c = parse_podman_inspect(podman).unwrap().unwrap();
+        assert_eq!(c.start_ns, Some(1_795_687_200_250_000_000));
         assert_eq!(c.name.as_deref(), Some("web"));
         assert_eq!(c.image.as_deref(), Some("localhost/palisade-busybox:test"));
         assert_eq!(c.privileged, Some(true));
@@ -513,8 +526,10 @@ mod tests {
         assert_eq!(parse_podman_inspect("[]").unwrap(), None);
         assert!(parse_podman_inspect("{").is_err());
 
-        let docker = r#"{"Id":"abc","Name":"/api","Config":{"Image":"nginx:1.27","Labels":{}},"HostConfig":{"Privileged":false}}"#;
+        let docker = r#"{"Id":"abc","Name":"/api","Created":"2026-11-26T10:00:00Z","State":{"StartedAt":"0001-01-01T00:00:00Z"},"Config":{"Image":"nginx:1.27","Labels":{}},"HostConfig":{"Privileged":false}}"#;
         let c = parse_docker_inspect(docker, "docker").unwrap().unwrap();
+        // never started: Go's zero time; the creation time stands in
+        assert_eq!(c.start_ns, Some(1_795_687_200_000_000_000));
         assert_eq!(c.name.as_deref(), Some("api"));
         assert_eq!(c.image.as_deref(), Some("nginx:1.27"));
         assert_eq!(c.privileged, Some(false));
@@ -526,11 +541,12 @@ mod tests {
 
     #[test]
     fn containers_storage_records() {
-        let list = r#"[{"id":"abc","names":["web"],"image":"338c","metadata":"{\"image-name\":\"localhost/palisade-e2e:1\",\"name\":\"web\"}"}]"#;
+        let list = r#"[{"id":"abc","names":["web"],"image":"338c","created":"2026-11-26T10:00:00.000000001Z","metadata":"{\"image-name\":\"localhost/palisade-e2e:1\",\"name\":\"web\"}"}]"#;
         let config = r#"{"annotations":{"io.podman.annotations.privileged":"TRUE"}}"#;
         let c = parse_storage_container(list, "abc", Some(config), "podman")
             .unwrap()
             .unwrap();
+        assert_eq!(c.start_ns, Some(1_795_687_200_000_000_001));
         assert_eq!(c.name.as_deref(), Some("web"));
         assert_eq!(c.image.as_deref(), Some("localhost/palisade-e2e:1"));
         assert_eq!(c.privileged, Some(true));

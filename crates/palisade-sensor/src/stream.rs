@@ -115,19 +115,7 @@ impl EventStream {
             return;
         }
         if let Some(meta) = self.directory.known(&c.id) {
-            let pod_uid = c.pod.as_ref().map(|p| p.uid.clone());
-            c.name = meta.name.clone();
-            c.image = meta.image.clone();
-            c.privileged = meta.privileged;
-            c.labels = meta.labels.clone();
-            if meta.pod.is_some() {
-                c.pod = meta.pod.clone();
-            }
-            if let (Some(pod), Some(uid)) = (c.pod.as_mut(), pod_uid)
-                && pod.uid.is_empty()
-            {
-                pod.uid = uid;
-            }
+            c.apply_metadata(&meta);
         }
     }
 

@@ -135,5 +135,15 @@ fn docker_api_names_a_running_container() {
     assert_eq!(c.name.as_deref(), Some("pal-dockerapi"));
     assert_eq!(c.image.as_deref(), Some(image));
     assert_eq!(c.labels.get("team").map(String::as_str), Some("payments"));
+    // Started moments ago, by the runtime's clock.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64;
+    let start = c.start_ns.expect("the start time");
+    assert!(
+        start <= now && now - start < 600_000_000_000,
+        "{start} vs {now}"
+    );
     assert_eq!(missing.expect("a 404 is an answer"), None);
 }
