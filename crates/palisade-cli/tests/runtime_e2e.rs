@@ -8,6 +8,7 @@
 //! `PALISADE_REQUIRE_SENSOR=1` (set by .ci/run, which installs them) a missing prerequisite
 //! fails the run.
 
+use palisade_testkit::{Need, Rootfs, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,90 +21,19 @@ fn palisade() -> &'static str {
     env!("CARGO_BIN_EXE_palisade")
 }
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .map(|r| r.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
+/// What these tests need.
+const NEEDS: &[Need] = &[
+    Need::Root,
+    Need::Btf,
+    Need::Binary("podman"),
+    Need::Binary("runc"),
+    Need::Binary("cc"),
+    Need::StaticBusybox,
+];
 
-fn on_path(bin: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {bin}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn missing_prerequisite() -> Option<String> {
-    if !is_root() {
-        return Some("not running as root".into());
-    }
-    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        return Some("the kernel has no BTF (/sys/kernel/btf/vmlinux)".into());
-    }
-    for bin in ["podman", "runc", "cc"] {
-        if !on_path(bin) {
-            return Some(format!("`{bin}` is not installed"));
-        }
-    }
-    match std::fs::read("/bin/busybox") {
-        Err(_) => Some("/bin/busybox is missing (apt-get install busybox-static)".into()),
-        Ok(elf) if has_interpreter(&elf) => {
-            Some("/bin/busybox is not static (apt-get install busybox-static)".into())
-        }
-        Ok(_) => None,
-    }
-}
-
-/// Does a 64-bit ELF file ask for a dynamic loader (a PT_INTERP program header)?
-fn has_interpreter(elf: &[u8]) -> bool {
-    let u16_at = |o: usize| {
-        elf.get(o..o + 2)
-            .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]) as usize)
-    };
-    let u64_at = |o: usize| {
-        elf.get(o..o + 8).map_or(0, |b| {
-            u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize
-        })
-    };
-    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
-    (0..phnum).any(|i| {
-        let at = phoff + i * phentsize;
-        elf.get(at..at + 4) == Some(&3u32.to_le_bytes()[..])
-    })
-}
-
-/// `true` when the tests can run; otherwise a notice (or a failure when required).
+/// `true` when the tests can run (see [`palisade_testkit::ready`]).
 fn ready() -> bool {
-    match missing_prerequisite() {
-        None => true,
-        Some(why) => {
-            if std::env::var("PALISADE_REQUIRE_SENSOR").as_deref() == Ok("1") {
-                panic!("runtime end-to-end tests required but {why}");
-            }
-            eprintln!(
-                "NOTICE: skipping runtime end-to-end tests: {why} (set PALISADE_REQUIRE_SENSOR=1 to fail instead)"
-            );
-            false
-        }
-    }
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    palisade_testkit::ready("runtime end-to-end tests", NEEDS)
 }
 
 /// Build the test image once: BusyBox with its applets, the paltool helper (also as
@@ -112,65 +42,38 @@ fn image() -> &'static str {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("rootfs");
-        for d in [
-            "bin",
-            "etc",
-            "tmp",
-            "usr/local/bin",
-            "proc",
-            "sys",
-            "dev",
-            "root",
-            "mnt",
-            "var/log",
-            "var/run/secrets/kubernetes.io/serviceaccount",
-        ] {
-            std::fs::create_dir_all(root.join(d)).unwrap();
-        }
-        std::fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
-        let applets = run(Command::new("/bin/busybox").arg("--list"));
-        for applet in applets.lines() {
-            let link = root.join("bin").join(applet);
-            if !link.exists() {
-                std::os::unix::fs::symlink("busybox", link).unwrap();
-            }
-        }
+        let rootfs = Rootfs::busybox(dir.path(), None);
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runtime/paltool.c");
-        let tool = root.join("usr/local/bin/paltool");
+        let tool = rootfs.path("usr/local/bin/paltool");
         run(Command::new("cc")
             .args(["-static", "-O2", "-o"])
             .arg(&tool)
             .arg(&source));
-        std::fs::copy(&tool, root.join("usr/local/bin/xmrig")).unwrap();
+        std::fs::copy(&tool, rootfs.path("usr/local/bin/xmrig")).unwrap();
         for name in ["kubectl", "docker", "nmap"] {
-            std::fs::copy("/bin/busybox", root.join("usr/local/bin").join(name)).unwrap();
+            std::fs::copy(
+                "/bin/busybox",
+                rootfs.path(&format!("usr/local/bin/{name}")),
+            )
+            .unwrap();
         }
-        std::fs::write(
-            root.join("etc/passwd"),
-            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
-        )
-        .unwrap();
-        std::fs::write(root.join("etc/shadow"), "root:*:19000:0:99999:7:::\n").unwrap();
-        std::fs::write(root.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n").unwrap();
-        std::fs::write(root.join("root/.ash_history"), "id\n").unwrap();
-        std::fs::write(root.join("var/log/messages"), "boot\n").unwrap();
-        std::fs::write(
-            root.join("var/run/secrets/kubernetes.io/serviceaccount/token"),
-            "eyJhbGciOiJSUzI1NiJ9.test\n",
-        )
-        .unwrap();
-        let tar = dir.path().join("rootfs.tar");
-        run(Command::new("tar")
-            .arg("-C")
-            .arg(&root)
-            .arg("-cf")
-            .arg(&tar)
-            .arg("."));
-        run(Command::new("podman")
-            .args(["import", "--change", "CMD [\"/bin/sh\"]"])
-            .arg(&tar)
-            .arg(IMAGE));
+        for d in ["mnt", "var/log"] {
+            std::fs::create_dir_all(rootfs.path(d)).unwrap();
+        }
+        rootfs
+            .write(
+                "etc/passwd",
+                "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
+            )
+            .write("etc/shadow", "root:*:19000:0:99999:7:::\n")
+            .write("etc/group", "root:x:0:\nnogroup:x:65534:\n")
+            .write("root/.ash_history", "id\n")
+            .write("var/log/messages", "boot\n")
+            .write(
+                "var/run/secrets/kubernetes.io/serviceaccount/token",
+                "eyJhbGciOiJSUzI1NiJ9.test\n",
+            );
+        rootfs.import(IMAGE, r#"["/bin/sh"]"#);
     });
     IMAGE
 }

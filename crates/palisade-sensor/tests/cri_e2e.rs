@@ -13,6 +13,7 @@ use palisade_sensor::cri::{ContainerMetadata, CriClient, CriSource, ImageSpec};
 use palisade_sensor::directory::{Directory, MetadataSource};
 use palisade_sensor::stream::EventStream;
 use palisade_sensor::{Sensor, SensorOptions, host};
+use palisade_testkit::{Need, Rootfs, run};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -131,55 +132,15 @@ struct Empty {}
 const IMAGE: &str = "localhost/palisade-cri:1";
 const POD_UID: &str = "0f3c2a9e-1b2c-4d5e-8f90-a1b2c3d4e5f6";
 
-fn on_path(bin: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {bin}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn ready() -> bool {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false);
-    let why = if !root {
-        Some("not running as root")
-    } else if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        Some("the kernel has no BTF")
-    } else if !on_path("containerd") || !on_path("ctr") {
-        Some("containerd is not installed")
-    } else if !on_path("podman") {
-        Some("podman is not installed")
-    } else if !Path::new("/bin/busybox").exists() {
-        Some("/bin/busybox is missing")
-    } else {
-        None
-    };
-    match why {
-        None => true,
-        Some(why) => {
-            if std::env::var("PALISADE_REQUIRE_SENSOR").as_deref() == Ok("1") {
-                panic!("CRI end-to-end test required but {why}");
-            }
-            eprintln!("NOTICE: skipping the CRI end-to-end test: {why}");
-            false
-        }
-    }
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+/// What this test needs.
+const NEEDS: &[Need] = &[
+    Need::Root,
+    Need::Btf,
+    Need::Binary("containerd"),
+    Need::Binary("ctr"),
+    Need::Binary("podman"),
+    Need::StaticBusybox,
+];
 
 struct Containerd {
     child: Child,
@@ -250,39 +211,13 @@ state = "{state}"
 }
 
 fn build_image(dir: &Path) -> PathBuf {
-    let root = dir.join("rootfs");
-    for d in [
-        "bin",
-        "etc",
-        "tmp",
-        "proc",
-        "sys",
-        "dev",
-        "var/run/secrets/kubernetes.io/serviceaccount",
-    ] {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    std::fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
-    for applet in ["sh", "sleep", "cat"] {
-        std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).unwrap();
-    }
-    std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/:/bin/sh\n").unwrap();
-    std::fs::write(
-        root.join("var/run/secrets/kubernetes.io/serviceaccount/token"),
-        "eyJhbGciOiJSUzI1NiJ9.cri\n",
-    )
-    .unwrap();
-    let tar = dir.join("rootfs.tar");
-    run(Command::new("tar")
-        .arg("-C")
-        .arg(&root)
-        .arg("-cf")
-        .arg(&tar)
-        .arg("."));
-    run(Command::new("podman")
-        .args(["import", "--change", "CMD [\"/bin/sleep\", \"100000\"]"])
-        .arg(&tar)
-        .arg(IMAGE));
+    Rootfs::busybox(dir, Some(&["sh", "sleep", "cat"]))
+        .write("etc/passwd", "root:x:0:0:root:/:/bin/sh\n")
+        .write(
+            "var/run/secrets/kubernetes.io/serviceaccount/token",
+            "eyJhbGciOiJSUzI1NiJ9.cri\n",
+        )
+        .import(IMAGE, r#"["/bin/sleep", "100000"]"#);
     let archive = dir.join("image.oci.tar");
     run(Command::new("podman")
         .args(["save", "--format", "oci-archive", "-o"])
@@ -293,7 +228,7 @@ fn build_image(dir: &Path) -> PathBuf {
 
 #[test]
 fn pod_metadata_comes_from_cri() {
-    if !ready() {
+    if !palisade_testkit::ready("the CRI end-to-end test", NEEDS) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

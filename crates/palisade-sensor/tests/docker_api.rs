@@ -5,7 +5,7 @@
 
 use palisade_runtime::cgroup::CgroupContainer;
 use palisade_sensor::directory::{DockerApi, MetadataSource};
-use std::path::Path;
+use palisade_testkit::{Need, Rootfs, run};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,56 +18,17 @@ impl Drop for Service {
     }
 }
 
-fn ready() -> bool {
-    let podman = Command::new("sh")
-        .args(["-c", "command -v podman"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false);
-    if podman && root && Path::new("/bin/busybox").exists() {
-        return true;
-    }
-    if std::env::var("PALISADE_REQUIRE_SENSOR").as_deref() == Ok("1") {
-        panic!("Docker API test required but root, podman or /bin/busybox is missing");
-    }
-    eprintln!("NOTICE: skipping the Docker API test: needs root, podman and /bin/busybox");
-    false
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 #[test]
 fn docker_api_names_a_running_container() {
-    if !ready() {
+    if !palisade_testkit::ready(
+        "the Docker API test",
+        &[Need::Root, Need::Binary("podman"), Need::StaticBusybox],
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("rootfs");
-    std::fs::create_dir_all(root.join("bin")).unwrap();
-    std::fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
-    std::os::unix::fs::symlink("busybox", root.join("bin/sleep")).unwrap();
-    let tar = dir.path().join("rootfs.tar");
-    run(Command::new("tar")
-        .arg("-C")
-        .arg(&root)
-        .arg("-cf")
-        .arg(&tar)
-        .arg("."));
     let image = "localhost/palisade-dockerapi:1";
-    run(Command::new("podman").arg("import").arg(&tar).arg(image));
+    Rootfs::busybox(dir.path(), Some(&["sleep"])).import(image, r#"["/bin/sleep", "3600"]"#);
 
     let socket = dir.path().join("podman.sock");
     let _service = Service(
