@@ -1,7 +1,7 @@
 //! `palisade attack`: the ATT&CK for Containers matrix and technique details.
 
 use crate::catalogue::AttackOpts;
-use crate::term::{ColorChoice, use_color, width};
+use crate::term::TermOpts;
 use anyhow::Result;
 use clap::Args;
 use palisade_attack::matrix::{Highlight, MatrixOptions, render_matrix, render_technique};
@@ -17,12 +17,8 @@ pub struct AttackArgs {
     /// With a technique: also draw the matrix. (Without one, the matrix is what is shown.)
     #[arg(long)]
     pub matrix: bool,
-    /// Colour output.
-    #[arg(long, value_enum, default_value_t)]
-    pub color: ColorChoice,
-    /// Render for this many columns (default: the terminal's, or 120).
-    #[arg(long)]
-    pub width: Option<usize>,
+    #[command(flatten)]
+    pub term: TermOpts,
     #[command(flatten)]
     pub attack: AttackOpts,
 }
@@ -102,8 +98,8 @@ pub fn run(args: AttackArgs) -> Result<ExitCode> {
         })
         .collect();
     let options = MatrixOptions {
-        width: width(args.width),
-        color: use_color(args.color, false),
+        width: args.term.width(),
+        color: args.term.color(false),
         highlights,
         title: Some(format!(
             "ATT&CK v{} for Containers: techniques covered by Palisade's {} posture checks and {} audit rules (number = checks + rules)",

@@ -9,7 +9,7 @@ use crate::detect_cmd::{
 };
 use crate::incidents_cmd::{TextView, fit, incidents_with, short_time};
 use crate::report_cmd::{incident_view, localise_alert, render_html};
-use crate::term::{ColorChoice, use_color, width};
+use crate::term::TermOpts;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use palisade_core::{AlertRecord, Finding, Severity};
@@ -136,12 +136,8 @@ pub struct DemoArgs {
     /// Do not write the HTML report.
     #[arg(long)]
     pub no_report: bool,
-    /// Colour output.
-    #[arg(long, value_enum, default_value_t)]
-    pub color: ColorChoice,
-    /// Render for this many columns (default: the terminal's, or 120).
-    #[arg(long)]
-    pub width: Option<usize>,
+    #[command(flatten)]
+    pub term: TermOpts,
     #[command(flatten)]
     pub attack: AttackOpts,
 }
@@ -497,8 +493,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let incidents = incidents_with(catalogue, options, &alerts, &scan.findings);
     let main = main_incident(&incidents).context("the demo data produced no incident")?;
 
-    let w = width(args.width);
-    let color = use_color(args.color, false);
+    let w = args.term.width();
+    let color = args.term.color(false);
     let mut page = Page {
         width: w,
         color,

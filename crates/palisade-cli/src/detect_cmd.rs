@@ -2,7 +2,7 @@
 
 use crate::catalogue::AttackOpts;
 use crate::rules_pack::{self, attack_of};
-use crate::term::{ColorChoice, use_color, width};
+use crate::term::TermOpts;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use palisade_attack::navigator::LayerBuilder;
@@ -100,12 +100,8 @@ pub struct DetectArgs {
     /// Do not print the summary.
     #[arg(long)]
     pub no_summary: bool,
-    /// Colour output.
-    #[arg(long, value_enum, default_value_t)]
-    pub color: ColorChoice,
-    /// Render the table for this many columns.
-    #[arg(long)]
-    pub width: Option<usize>,
+    #[command(flatten)]
+    pub term: TermOpts,
     #[command(flatten)]
     pub attack: AttackOpts,
 }
@@ -842,12 +838,12 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     };
     let (mut engine, skipped_errors) = source_engine(&loaded, table, &options);
     rule_errors += skipped_errors;
-    let color = use_color(args.color, args.output.is_some());
+    let color = args.term.color(args.output.is_some());
     let mut writer = AlertWriter::open(
         args.format,
         args.output.as_deref(),
         args.store.as_deref(),
-        width(args.width),
+        args.term.width(),
         args.fail_on,
         catalogue,
     )?;

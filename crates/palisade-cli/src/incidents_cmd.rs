@@ -2,7 +2,7 @@
 //! workload and identity into attack chains ordered by tactic.
 
 use crate::catalogue::{AttackOpts, localise};
-use crate::term::{ColorChoice, use_color, width};
+use crate::term::TermOpts;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use palisade_attack::Catalogue;
@@ -56,12 +56,8 @@ pub struct IncidentsArgs {
     /// Leave out the ATT&CK matrix of each incident.
     #[arg(long)]
     pub no_matrix: bool,
-    /// Colour output.
-    #[arg(long, value_enum, default_value_t)]
-    pub color: ColorChoice,
-    /// Render for this many columns (default: the terminal's, or 120).
-    #[arg(long)]
-    pub width: Option<usize>,
+    #[command(flatten)]
+    pub term: TermOpts,
     #[command(flatten)]
     pub attack: AttackOpts,
 }
@@ -126,8 +122,8 @@ pub fn run(args: IncidentsArgs) -> Result<ExitCode> {
         IncidentsFormat::Text => {
             let view = TextView {
                 catalogue,
-                width: width(args.width),
-                color: use_color(args.color, false),
+                width: args.term.width(),
+                color: args.term.color(false),
                 matrix: !args.no_matrix,
             };
             for incident in &incidents {

@@ -1,7 +1,7 @@
 //! `palisade scan`.
 
 use crate::catalogue::{AttackOpts, localise, tactics_of};
-use crate::term::{ColorChoice, today, use_color, width};
+use crate::term::{TermOpts, today};
 use crate::walk;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -99,12 +99,8 @@ pub struct ScanArgs {
     /// Leave out the ATT&CK matrix that heads the table output.
     #[arg(long)]
     pub no_matrix: bool,
-    /// Colour output.
-    #[arg(long, value_enum, default_value_t)]
-    pub color: ColorChoice,
-    /// Render the table for this many columns (default: the terminal's, or 120).
-    #[arg(long)]
-    pub width: Option<usize>,
+    #[command(flatten)]
+    pub term: TermOpts,
     #[command(flatten)]
     pub attack: AttackOpts,
 }
@@ -301,10 +297,10 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         tactic_of: &tactic_of,
         technique_name: &technique_name,
     };
-    let color = use_color(args.color, to_file);
+    let color = args.term.color(to_file);
     let mut rendered = match args.format {
         Format::Table if !args.no_matrix => {
-            let mut text = findings_matrix(&report, catalogue, width(args.width), color);
+            let mut text = findings_matrix(&report, catalogue, args.term.width(), color);
             text.push('\n');
             text.push_str(&render_table(
                 &report,
@@ -315,7 +311,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
                         Grouping::Severity => GroupBy::Severity,
                     },
                     color,
-                    width: width(args.width),
+                    width: args.term.width(),
                     show_suppressed: args.show_suppressed,
                 },
             ));
@@ -330,7 +326,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
                     Grouping::Severity => GroupBy::Severity,
                 },
                 color,
-                width: width(args.width),
+                width: args.term.width(),
                 show_suppressed: args.show_suppressed,
             },
         ),

@@ -15,6 +15,29 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `--color` and `--width`: every command that draws for a terminal has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+pub struct TermOpts {
+    /// Colour output (`auto`: when writing to a terminal and NO_COLOR is not set).
+    #[arg(long, value_enum, default_value_t)]
+    pub color: ColorChoice,
+    /// Render for this many columns (default: `COLUMNS`, the terminal's width, or 120).
+    #[arg(long)]
+    pub width: Option<usize>,
+}
+
+impl TermOpts {
+    /// Should output be coloured (`to_file`: stdout is redirected by `--output`)?
+    pub fn color(&self, to_file: bool) -> bool {
+        use_color(self.color, to_file)
+    }
+
+    /// Columns to render for.
+    pub fn width(&self) -> usize {
+        width(self.width)
+    }
+}
+
 /// Should output written to stdout be coloured?
 pub fn use_color(choice: ColorChoice, to_file: bool) -> bool {
     match choice {

@@ -5,7 +5,7 @@ use crate::detect_cmd::{
     AlertWriter, DetectFormat, load_pack_rules, parse_priority, print_summary,
     runtime_alert_record, source_engine,
 };
-use crate::term::{ColorChoice, use_color, width};
+use crate::term::TermOpts;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use palisade_core::{ALERT_SCHEMA, AlertActor, AlertRecord, AlertWorkload, rfc3339_utc};
@@ -90,12 +90,8 @@ pub struct WatchArgs {
     /// Do not print the summary.
     #[arg(long)]
     pub no_summary: bool,
-    /// Colour output.
-    #[arg(long, value_enum, default_value_t)]
-    pub color: ColorChoice,
-    /// Render the table for this many columns.
-    #[arg(long)]
-    pub width: Option<usize>,
+    #[command(flatten)]
+    pub term: TermOpts,
     #[command(flatten)]
     pub attack: AttackOpts,
 }
@@ -292,13 +288,13 @@ pub fn run(args: WatchArgs) -> Result<ExitCode> {
         args.format,
         args.output.as_deref(),
         args.store.as_deref(),
-        width(args.width),
+        args.term.width(),
         args.fail_on,
         catalogue,
     )?
     .flush_each(true)
     .hostname(&hostname);
-    let color = use_color(args.color, args.output.is_some());
+    let color = args.term.color(args.output.is_some());
 
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
