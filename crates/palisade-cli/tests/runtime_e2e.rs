@@ -8,7 +8,7 @@
 //! `PALISADE_REQUIRE_SENSOR=1` (set by .ci/run, which installs them) a missing prerequisite
 //! fails the run.
 
-use palisade_testkit::{Need, Rootfs, run};
+use palisade_testkit::{Need, PODMAN_RUN, Rootfs, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -281,21 +281,8 @@ fn stop_watch(mut watch: Watch) -> (Vec<Value>, String, Watch) {
 fn podman_run(name: &str, options: &[&str], script: &str, cidfile: &Path) {
     let _ = Command::new("podman").args(["rm", "-f", name]).output();
     let out = Command::new("podman")
-        .args([
-            "run",
-            "--rm",
-            "--runtime",
-            "runc",
-            "--network",
-            "none",
-            "--ulimit",
-            "nofile=4096:4096",
-            "--ulimit",
-            "nproc=4096:4096",
-            "--name",
-            name,
-            "--cidfile",
-        ])
+        .args(PODMAN_RUN)
+        .args(["--name", name, "--cidfile"])
         .arg(cidfile)
         .args(options)
         .arg(image())

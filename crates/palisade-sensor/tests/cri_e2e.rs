@@ -373,16 +373,7 @@ fn pod_metadata_comes_from_cri() {
     assert_eq!(c.runtime, "containerd");
     assert_eq!(c.name.as_deref(), Some("app"));
     assert_eq!(c.image.as_deref(), Some(IMAGE));
-    // Started moments ago, by the runtime's clock.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as i64;
-    let start = c.start_ns.expect("the start time");
-    assert!(
-        start <= now && now - start < 600_000_000_000,
-        "{start} vs {now}"
-    );
+    palisade_testkit::assert_started_recently(c.start_ns);
     let pod = c.pod.expect("pod metadata");
     assert_eq!(pod.name, "web-7d4b9");
     assert_eq!(pod.namespace, "shop");

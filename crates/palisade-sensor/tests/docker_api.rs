@@ -5,7 +5,7 @@
 
 use palisade_runtime::cgroup::CgroupContainer;
 use palisade_sensor::directory::{DockerApi, MetadataSource};
-use palisade_testkit::{Need, Rootfs, run};
+use palisade_testkit::{Need, PODMAN_RUN, Rootfs, run};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -51,18 +51,8 @@ fn docker_api_names_a_running_container() {
     let _ = Command::new("podman")
         .args(["rm", "-f", "pal-dockerapi"])
         .output();
-    let id = run(Command::new("podman").args([
-        "run",
+    let id = run(Command::new("podman").args(PODMAN_RUN).args([
         "-d",
-        "--rm",
-        "--runtime",
-        "runc",
-        "--network",
-        "none",
-        "--ulimit",
-        "nofile=4096:4096",
-        "--ulimit",
-        "nproc=4096:4096",
         "--name",
         "pal-dockerapi",
         "--label",
@@ -96,15 +86,6 @@ fn docker_api_names_a_running_container() {
     assert_eq!(c.name.as_deref(), Some("pal-dockerapi"));
     assert_eq!(c.image.as_deref(), Some(image));
     assert_eq!(c.labels.get("team").map(String::as_str), Some("payments"));
-    // Started moments ago, by the runtime's clock.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as i64;
-    let start = c.start_ns.expect("the start time");
-    assert!(
-        start <= now && now - start < 600_000_000_000,
-        "{start} vs {now}"
-    );
+    palisade_testkit::assert_started_recently(c.start_ns);
     assert_eq!(missing.expect("a 404 is an answer"), None);
 }

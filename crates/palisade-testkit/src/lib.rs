@@ -102,6 +102,35 @@ pub fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
 }
 
+/// `podman run` and the options every test container runs with: runc (the runtime the
+/// sensor tests target), no network, and file/process limits below what CI machines'
+/// defaults can grant. Add the test's own options, the image and the command.
+pub const PODMAN_RUN: &[&str] = &[
+    "run",
+    "--rm",
+    "--runtime",
+    "runc",
+    "--network",
+    "none",
+    "--ulimit",
+    "nofile=4096:4096",
+    "--ulimit",
+    "nproc=4096:4096",
+];
+
+/// Assert that a container's start time (nanoseconds since the epoch, as a metadata
+/// source reported it) is in the last ten minutes by this machine's clock.
+pub fn assert_started_recently(start_ns: Option<i64>) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64);
+    let start = start_ns.expect("the container's start time");
+    assert!(
+        start <= now && now - start < 600_000_000_000,
+        "start {start} is not in the ten minutes before {now}"
+    );
+}
+
 /// A root file system being put together for an image: `/bin/busybox` and its applets,
 /// the directories a container needs, then whatever files the test adds.
 #[derive(Debug)]
