@@ -8,9 +8,9 @@
 //! assembly is a pure function of the aggregate, the findings and the drop reports, and
 //! [`crate::Correlator::take_closed`] sorts what it hands out.
 //!
-//! Memory stays bounded: at most [`QUEUE`] closed incidents wait for the worker (the
-//! correlator waits when the queue is full), and every finished one comes back with its
-//! aggregate, whose memory the correlator reuses.
+//! Memory stays bounded: closed incidents go to the worker [`BATCH`] at a time, at most
+//! [`QUEUE`] batches wait (the correlator waits when they do), and every finished one
+//! comes back with its aggregate, whose memory the correlator reuses.
 
 use crate::assemble::{Lookup, assemble_closed};
 use crate::correlator::Open;
