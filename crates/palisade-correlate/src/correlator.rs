@@ -585,12 +585,43 @@ impl<'c> Correlator<'c> {
             }
             self.roots = roots;
         }
-        for k in facts.derived.iter() {
+        for k in facts.derived.iter().filter(|k| k.kind != KeyKind::Node) {
             if let Some(e) = self.index.get(&k).and_then(|s| s.explicit) {
                 let r = find(&mut self.slots, e);
                 if self.joinable(r, t) {
                     targets.push(r);
                 }
+            }
+        }
+        // An escape reaches the host activity on its node only if no other open incident
+        // escaped there: the same rule as above, seen from the other side (host activity
+        // first, then escapes from two pods, must not join the two pods). Last, so that
+        // `targets` already holds every incident this alert joins on other grounds.
+        for k in facts.derived.iter().filter(|k| k.kind == KeyKind::Node) {
+            let Some(slot) = self.index.get(&k) else {
+                continue;
+            };
+            let Some(e) = slot.explicit else {
+                continue;
+            };
+            let r = find(&mut self.slots, e);
+            if targets.contains(&r) || !self.joinable(r, t) {
+                continue;
+            }
+            let mut contested = false;
+            for d in slot.derived.iter() {
+                let other = find(&mut self.slots, d);
+                if !targets.contains(&other)
+                    && joinable_in(&self.slots, self.window, self.max_span, other, t)
+                {
+                    contested = true;
+                    break;
+                }
+            }
+            if contested {
+                self.stats.ambiguous_links += 1;
+            } else {
+                targets.push(r);
             }
         }
         targets.sort_unstable();

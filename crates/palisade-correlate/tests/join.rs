@@ -399,6 +399,52 @@ fn host_activity_joins_the_pod_that_escaped_to_that_node() {
 }
 
 #[test]
+fn host_activity_is_not_a_bridge_between_two_pods_that_escaped_to_it() {
+    let escape = |secs: f64, rule: &str, ns: &str, pod: &str| {
+        runtime(secs, rule)
+            .tech(&["T1611"], &["privilege-escalation"])
+            .pod(ns, pod)
+            .node("worker-2")
+            .r()
+    };
+    let host = |secs: f64, rule: &str| runtime(secs, rule).cid("host").node("worker-2").r();
+    // Host activity first, then escapes from pods of two namespaces: the first escape
+    // takes the host activity, the second is ambiguous and stays alone (found by the
+    // arrival-order property test in CI).
+    let alerts = vec![
+        host(0.0, "host-shell"),
+        escape(60.0, "escape-shop", "shop", "web-7d9f8c6b5-x2x4q"),
+        escape(120.0, "escape-payments", "payments", "api-6c8d9f7b4-q8zrt"),
+        // The first pod escaping again still joins through the pod.
+        escape(180.0, "escape-shop-again", "shop", "web-7d9f8c6b5-x2x4q"),
+    ];
+    let mut c = Correlator::new(common::catalogue(), Options::default());
+    for a in &alerts {
+        c.push_alert(a).expect("valid");
+    }
+    let mut incidents = c.close_idle(Timestamp(START_NS + 3 * 3600 * 1_000_000_000));
+    assert_eq!(c.stats().ambiguous_links, 1);
+    incidents.extend(c.finish());
+    assert_eq!(
+        groups(&incidents),
+        g(&[
+            &["host-shell", "escape-shop", "escape-shop-again"],
+            &["escape-payments"]
+        ])
+    );
+    // Both escapes first: the host activity could be either's and joins neither.
+    let alerts = vec![
+        escape(0.0, "escape-shop", "shop", "web-7d9f8c6b5-x2x4q"),
+        escape(60.0, "escape-payments", "payments", "api-6c8d9f7b4-q8zrt"),
+        host(120.0, "host-shell"),
+    ];
+    assert_eq!(
+        groups(&run(&alerts)),
+        g(&[&["escape-shop"], &["escape-payments"], &["host-shell"]])
+    );
+}
+
+#[test]
 fn findings_join_incidents_about_their_objects_and_subjects() {
     let ci_subject = ("ServiceAccount", Some("shop"), "ci");
     let mut suppressed = common::object_finding(
