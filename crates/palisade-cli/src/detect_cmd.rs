@@ -385,7 +385,8 @@ pub fn audit_engine<'t>(
     source_engine(loaded, table, options)
 }
 
-/// Compile the rules of `loaded` for `table`'s source, printing the rules that cannot run.
+/// Compile the rules of `loaded` for `table`'s source, printing the rules that cannot run
+/// and the rules whose output shows fields the source does not have.
 pub fn source_engine<'t>(
     loaded: &palisade_rules::Loaded,
     table: &'t dyn FieldTable,
@@ -400,7 +401,30 @@ pub fn source_engine<'t>(
             s.path, s.line, s.column, s.rule, s.reason
         );
     }
+    for g in engine.output_gaps() {
+        eprintln!("{}", output_gap_message(&g, "note"));
+    }
     (engine, errors)
+}
+
+/// `path:line:col: <level>: rule `R` runs, but its output shows `f` as <NA>: ...`
+pub fn output_gap_message(gap: &palisade_engine::OutputGap, level: &str) -> String {
+    let fields: Vec<String> = gap.fields.iter().map(|f| format!("`{f}`")).collect();
+    format!(
+        "{}:{}:{}: {level}: rule `{}` runs, but its output shows {} as {}: {} not a field \
+         of this source",
+        gap.path,
+        gap.line,
+        gap.column,
+        gap.rule,
+        fields.join(", "),
+        palisade_engine::NOT_AVAILABLE,
+        if gap.fields.len() == 1 {
+            "it is"
+        } else {
+            "they are"
+        },
+    )
 }
 
 /// Replay the audit events of `files` through `engine`, counting what was read, parsed and

@@ -1,6 +1,7 @@
 //! `palisade rules lint` and `palisade rules test`.
 
 use crate::catalogue::AttackOpts;
+use crate::detect_cmd::output_gap_message;
 use crate::rules_pack::{self, PACKS, RulesText, field_table, field_tables, lint_tags};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -93,11 +94,14 @@ fn lint(args: LintArgs) -> Result<ExitCode> {
         .map(|(i, r)| (r.name.as_str(), i))
         .collect();
     let mut skipped = Vec::new();
+    let mut gaps = Vec::new();
     for table in field_tables() {
-        let (_, s) = Engine::new(&loaded, table, &EngineOptions::default());
+        let (engine, s) = Engine::new(&loaded, table, &EngineOptions::default());
         skipped.extend(s.into_iter().filter(|s| s.error));
+        gaps.extend(engine.output_gaps());
     }
     skipped.sort_by_key(|s| order.get(s.rule.as_str()).copied().unwrap_or(usize::MAX));
+    gaps.sort_by_key(|g| order.get(g.rule.as_str()).copied().unwrap_or(usize::MAX));
     for s in &skipped {
         errors += 1;
         crate::outln!(
@@ -108,6 +112,10 @@ fn lint(args: LintArgs) -> Result<ExitCode> {
             s.rule,
             s.reason
         );
+    }
+    for g in &gaps {
+        warnings += 1;
+        crate::outln!("{}", output_gap_message(g, "warning"));
     }
     let known: Vec<&str> = field_tables().iter().map(|t| t.source()).collect();
     for rule in loaded

@@ -205,6 +205,43 @@ fn falcos_own_k8s_audit_rules_load_and_run_unmodified() {
 }
 
 #[test]
+fn a_rule_whose_output_names_a_field_the_source_lacks_runs_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("mine.yaml");
+    // Written for another source's fields in the output: the condition is all audit.
+    std::fs::write(
+        &rules,
+        "- rule: Privileged Pod By Anyone\n  desc: d\n  condition: ka.verb = create and ka.target.resource = pods and ka.req.pod.containers.privileged intersects (true)\n  output: \"privileged pod by %ka.user.name (cwd %proc.cwd)\"\n  priority: WARNING\n  source: k8s_audit\n  tags: [T1611, mitre_privilege_escalation]\n",
+    )
+    .unwrap();
+    let out = palisade(&[
+        "detect",
+        ATTACK,
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:1:3: note: rule `Privileged Pod By Anyone` runs, but its output shows \
+             `proc.cwd` as <NA>",
+            rules.display()
+        )),
+        "{stderr}"
+    );
+    let alerts = alerts(&out);
+    assert!(!alerts.is_empty(), "{stderr}");
+    for a in &alerts {
+        let output = a["output"].as_str().unwrap();
+        assert!(output.starts_with("privileged pod by "), "{output}");
+        assert!(output.ends_with("(cwd <NA>)"), "{output}");
+    }
+}
+
+#[test]
 fn the_built_in_pack_passes_its_own_tests_and_lints_clean() {
     let out = palisade(&["rules", "test"]);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -248,7 +248,8 @@ fn lint_checks_each_rule_against_the_fields_of_its_source() {
         "- rule: Memfd Exec\n  desc: d\n  condition: evt.type = execve and proc.is_exe_from_memfd = true\n  output: \"%proc.name from %proc.exepath in %container.id\"\n  priority: WARNING\n  source: syscall\n  tags: [T1620, mitre_defense_evasion]\n\
          - rule: Terminal\n  desc: d\n  condition: evt.type = execve and proc.ttyx != 0\n  output: o\n  priority: NOTICE\n  tags: [T1609, mitre_execution]\n\
          - rule: Audit Exec\n  desc: d\n  condition: ka.verb = create\n  output: o\n  priority: NOTICE\n  source: k8s_audit\n  tags: [T1620, mitre_defense_evasion]\n\
-         - rule: Cloud\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: NOTICE\n  source: aws_cloudtrail\n  tags: [T1609, mitre_execution]\n",
+         - rule: Cloud\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: NOTICE\n  source: aws_cloudtrail\n  tags: [T1609, mitre_execution]\n\
+         - rule: Shm Exec\n  desc: d\n  condition: evt.type = execve and proc.exepath startswith /dev/shm/\n  output: \"%proc.name in %proc.cwd\"\n  priority: WARNING\n  tags: [T1059.004, mitre_execution]\n",
     )
     .unwrap();
     let out = palisade(&["rules", "lint", path.to_str().unwrap()]);
@@ -269,8 +270,16 @@ fn lint_checks_each_rule_against_the_fields_of_its_source() {
         text.contains("rule `Cloud` not checked: source `aws_cloudtrail`"),
         "{text}"
     );
+    // An output field the source lacks does not stop the rule: it shows as <NA>.
     assert!(
-        text.contains("4 rules from 1 files: 1 errors, 2 warnings"),
+        text.contains(
+            "warning: rule `Shm Exec` runs, but its output shows `proc.cwd` as <NA>: it is \
+             not a field of this source"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 rules from 1 files: 1 errors, 3 warnings"),
         "{text}"
     );
 }

@@ -49,6 +49,22 @@ pub struct SkippedRule {
     pub error: bool,
 }
 
+/// A rule that runs, but whose output names fields this source does not have: they
+/// render as `<NA>` (Falco's `%proc.cwd` on the runtime sensor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputGap {
+    /// Rule name.
+    pub rule: String,
+    /// File of the rule.
+    pub path: String,
+    /// Line.
+    pub line: u32,
+    /// Column.
+    pub column: u32,
+    /// The fields, as written.
+    pub fields: Vec<String>,
+}
+
 /// One alert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert<'r> {
@@ -224,6 +240,22 @@ impl<'t> Engine<'t> {
     /// The rules that will run.
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().map(|r| &r.rule)
+    }
+
+    /// The running rules whose output names fields this source does not have, in load
+    /// order.
+    pub fn output_gaps(&self) -> Vec<OutputGap> {
+        self.rules
+            .iter()
+            .filter(|r| !r.output.unavailable().is_empty())
+            .map(|r| OutputGap {
+                rule: r.rule.name.clone(),
+                path: r.rule.path.clone(),
+                line: r.rule.pos.line,
+                column: r.rule.pos.column,
+                fields: r.output.unavailable().to_vec(),
+            })
+            .collect()
     }
 
     /// Counters so far.
@@ -815,5 +847,61 @@ mod tests {
             assert_eq!(n > 0, want, "{text}");
             assert_eq!(engine.matching_by_tree(&event).len() == 1, want, "{text}");
         }
+    }
+
+    #[test]
+    fn output_fields_the_source_lacks_render_as_na_and_are_reported() {
+        let rule = |name: &str, output: &str| {
+            format!(
+                "- rule: {name}\n  desc: d\n  condition: ka.verb = create\n  output: \"{output}\"\n  priority: WARNING\n  source: k8s_audit\n"
+            )
+        };
+        let rules = [
+            rule(
+                "gap",
+                "%ka.verb by %ka.user.name in %proc.cwd and %proc.cwd, %k8s.ns.name",
+            ),
+            // A field the source has, with a bad argument, is still an error ...
+            rule("bad-arg", "%ka.verb[2]"),
+            // ... and so is an unknown field inside a transformer.
+            rule("transformer", "%tolower(proc.cwd)"),
+        ]
+        .concat();
+        let loaded = load(&[("r.yaml".into(), rules)]);
+        let table = K8sAuditFields;
+        let (mut engine, skipped) = Engine::new(&loaded, &table, &EngineOptions::default());
+        let skipped: Vec<(&str, bool)> =
+            skipped.iter().map(|s| (s.rule.as_str(), s.error)).collect();
+        assert_eq!(skipped, [("bad-arg", true), ("transformer", true)]);
+        assert_eq!(
+            engine.output_gaps(),
+            [OutputGap {
+                rule: "gap".into(),
+                path: "r.yaml".into(),
+                line: 1,
+                column: 3,
+                fields: vec!["proc.cwd".into(), "k8s.ns.name".into()],
+            }]
+        );
+        let event = AuditEvent::parse(
+            r#"{"auditID":"a","verb":"create","stage":"ResponseComplete","user":{"username":"alice"}}"#,
+        )
+        .unwrap();
+        let mut outputs = Vec::new();
+        engine.process(&event, |alert| {
+            outputs.push((alert.output.clone(), alert.fields.clone()));
+        });
+        assert_eq!(
+            outputs,
+            [(
+                "create by alice in <NA> and <NA>, <NA>".to_owned(),
+                vec![
+                    ("ka.verb".to_owned(), "create".to_owned()),
+                    ("ka.user.name".to_owned(), "alice".to_owned()),
+                    ("proc.cwd".to_owned(), "<NA>".to_owned()),
+                    ("k8s.ns.name".to_owned(), "<NA>".to_owned()),
+                ]
+            )]
+        );
     }
 }

@@ -7,6 +7,10 @@
 
 use std::borrow::Cow;
 
+/// How an output shows a value that is absent, or a field the source does not have (as
+/// Falco does).
+pub const NOT_AVAILABLE: &str = "<NA>";
+
 /// A field's argument after validation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FieldArg {
@@ -58,6 +62,14 @@ pub trait FieldTable: Sync {
     fn resolve(&self, name: &str, arg: Option<&str>) -> Result<ResolvedField, String>;
     /// Every field.
     fn fields(&self) -> &'static [FieldInfo];
+    /// Whether `name` is one of this source's fields, whatever its argument or dotted key
+    /// (`evt.arg.flags` is the field `evt.arg`).
+    fn knows(&self, name: &str) -> bool {
+        self.fields().iter().any(|f| {
+            name.strip_prefix(f.name)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    }
     /// The field whose value rules are indexed by (`ka.verb` for audit events): a rule
     /// that can only match `ka.verb = create` is never evaluated for a `get`.
     fn index_field(&self) -> Option<&'static str> {
@@ -106,9 +118,9 @@ impl FieldValue<'_> {
     /// Text for output formatting (`<NA>` when absent, lists as `(a,b)`).
     pub fn render(&self) -> String {
         match self {
-            FieldValue::Absent => "<NA>".to_owned(),
+            FieldValue::Absent => NOT_AVAILABLE.to_owned(),
             FieldValue::Str(s) => s.to_string(),
-            FieldValue::List(items) if items.is_empty() => "<NA>".to_owned(),
+            FieldValue::List(items) if items.is_empty() => NOT_AVAILABLE.to_owned(),
             FieldValue::List(items) => format!("({})", items.join(",")),
         }
     }

@@ -20,5 +20,5 @@ pub mod matchers;
 pub mod output;
 
 pub use compile::{CompileError, CompiledRule};
-pub use engine::{Alert, Engine, EngineOptions, RuleMatching};
-pub use field::{Event, FieldArg, FieldInfo, FieldTable, FieldValue, ResolvedField};
+pub use engine::{Alert, Engine, EngineOptions, OutputGap, RuleMatching};
+pub use field::{Event, FieldArg, FieldInfo, FieldTable, FieldValue, NOT_AVAILABLE, ResolvedField};
