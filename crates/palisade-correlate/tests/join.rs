@@ -16,6 +16,19 @@ fn run_with(options: Options, alerts: &[AlertRecord]) -> Vec<Incident> {
     correlate(common::catalogue(), options, alerts, &[])
 }
 
+/// Like [`run`], through the streaming API, with the links not followed because they were
+/// ambiguous.
+fn run_counting_ambiguous_links(alerts: &[AlertRecord]) -> (Vec<Incident>, u64) {
+    let mut c = Correlator::new(common::catalogue(), Options::default());
+    for a in alerts {
+        c.push_alert(a).expect("valid");
+    }
+    let mut incidents = c.close_idle(Timestamp(START_NS + 3 * 3600 * 1_000_000_000));
+    let ambiguous = c.stats().ambiguous_links;
+    incidents.extend(c.finish());
+    (incidents, ambiguous)
+}
+
 /// The rules of each incident's alerts, sorted; incidents sorted by their first rule.
 fn groups(incidents: &[Incident]) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = incidents
@@ -328,13 +341,8 @@ fn ambiguous_weak_links_are_not_followed() {
         .collect();
     alerts.push(audit(10.0, "web-acts", "system:serviceaccount:shop:web").r());
     // Five pods run as shop/web: the actor alert could come from any; it joins none.
-    let mut c = Correlator::new(common::catalogue(), Options::default());
-    for a in &alerts {
-        c.push_alert(a).expect("valid");
-    }
-    let mut incidents = c.close_idle(Timestamp(START_NS + 3 * 3600 * 1_000_000_000));
-    assert_eq!(c.stats().ambiguous_links, 1);
-    incidents.extend(c.finish());
+    let (incidents, ambiguous) = run_counting_ambiguous_links(&alerts);
+    assert_eq!(ambiguous, 1);
     assert_eq!(incidents.len(), 6);
     // With two pods the link is followed and both pods join the actor's incident.
     let two = vec![alerts[0].clone(), alerts[1].clone(), alerts[5].clone()];
@@ -418,13 +426,8 @@ fn host_activity_is_not_a_bridge_between_two_pods_that_escaped_to_it() {
         // The first pod escaping again still joins through the pod.
         escape(180.0, "escape-shop-again", "shop", "web-7d9f8c6b5-x2x4q"),
     ];
-    let mut c = Correlator::new(common::catalogue(), Options::default());
-    for a in &alerts {
-        c.push_alert(a).expect("valid");
-    }
-    let mut incidents = c.close_idle(Timestamp(START_NS + 3 * 3600 * 1_000_000_000));
-    assert_eq!(c.stats().ambiguous_links, 1);
-    incidents.extend(c.finish());
+    let (incidents, ambiguous) = run_counting_ambiguous_links(&alerts);
+    assert_eq!(ambiguous, 1);
     assert_eq!(
         groups(&incidents),
         g(&[

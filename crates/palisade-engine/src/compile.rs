@@ -1,7 +1,7 @@
 //! Compiling a rule's condition against a source's fields into an evaluator.
 
 use crate::field::{Event, FieldTable, FieldValue, ResolvedField};
-use crate::matchers::{decode_hex, glob_match, path_prefix_match};
+use crate::matchers::{IpNetwork, decode_hex, glob_match, path_prefix_match};
 use palisade_rules::ast::{Expr, Modifier, Op, Operand, Rhs, Test, Transformer};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -44,6 +44,8 @@ pub(crate) enum Right {
     List(Vec<String>),
     Bytes(Vec<u8>),
     Regex(regex::Regex),
+    /// The networks of a test on a network field (see [`ResolvedField::network`]).
+    Networks(Vec<IpNetwork>),
     /// A `contains` literal found by the shared automaton of `prefilter`.
     Prefiltered {
         prefilter: usize,
@@ -304,7 +306,20 @@ fn compile_test(
         message,
         field: None,
     };
+    let network = matches!(&lhs, Value::Field(f) if f.network)
+        && test.modifier.is_none()
+        && matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects);
     let rhs = match (&test.rhs, op, test.modifier) {
+        (Rhs::Value(v), _, _) if network => {
+            Right::Networks(vec![IpNetwork::parse(v).map_err(err)?])
+        }
+        (Rhs::List(items), Op::In | Op::Intersects, _) if network => Right::Networks(
+            items
+                .iter()
+                .map(|v| IpNetwork::parse(v))
+                .collect::<Result<_, _>>()
+                .map_err(err)?,
+        ),
         (Rhs::None, Op::Exists, _) => Right::None,
         (Rhs::None, _, _) => return Err(err(format!("operator `{}` needs a value", op.as_str()))),
         (_, Op::Exists, _) => return Err(err("`exists` takes no value".into())),
@@ -598,6 +613,7 @@ fn node_cost(node: &Node, table: &dyn FieldTable) -> u32 {
                 Right::Regex(_) => 8,
                 Right::Other(v) => value_cost(v, table),
                 Right::List(items) => items.len().min(16) as u32,
+                Right::Networks(networks) => networks.len().min(16) as u32,
                 _ => 0,
             };
             value_cost(&t.lhs, table) + rhs
@@ -1133,6 +1149,9 @@ fn eval_test(
     if test.op == Op::Exists {
         return true;
     }
+    if let Right::Networks(networks) = &test.rhs {
+        return network_test(test.op, networks, &lhs);
+    }
     match lhs {
         FieldValue::Absent => false,
         FieldValue::List(items) if matches!(&test.lhs, Value::Field(f) if f.any_element) => {
@@ -1158,6 +1177,21 @@ fn eval_test(
         },
         FieldValue::Str(value) => eval_scalar(test, &value, event),
     }
+}
+
+/// `=`/`in`/`intersects`: some address of the value is in one of `networks`; `!=`: none
+/// is. A value that is not an address is in no network.
+fn network_test(op: Op, networks: &[IpNetwork], value: &FieldValue<'_>) -> bool {
+    let inside = |text: &str| {
+        text.parse::<std::net::IpAddr>()
+            .is_ok_and(|addr| networks.iter().any(|n| n.contains(addr)))
+    };
+    let hit = match value {
+        FieldValue::Str(s) => inside(s),
+        FieldValue::List(items) => items.iter().any(|i| inside(i)),
+        FieldValue::Absent => return false,
+    };
+    if op == Op::Ne { !hit } else { hit }
 }
 
 /// A test on one value.

@@ -34,6 +34,10 @@ pub struct ResolvedField {
     /// operator (Falco's ancestor fields: `proc.aname=sshd` is true when any ancestor is
     /// `sshd`, `proc.aname in (a, b)` when any ancestor is `a` or `b`).
     pub any_element: bool,
+    /// Values are IP addresses compared by network, as Falco's `fd.net`: `=`, `in` and
+    /// `intersects` take addresses or networks (`10.0.0.0/8`) and hold when a value is in
+    /// one of them, `!=` when none is. Other operators compare the text.
+    pub network: bool,
     /// The field as written, for output and diagnostics (`ka.req.pod.containers.image[0]`).
     pub display: String,
 }

@@ -1,6 +1,9 @@
 //! String matchers with Falco's semantics: `glob` (fnmatch without FNM_PATHNAME, so `*`
 //! crosses `/`), `iglob`, `pmatch` (component-wise path prefixes, globs allowed inside a
-//! component), hex byte strings for `bcontains`/`bstartswith`.
+//! component), hex byte strings for `bcontains`/`bstartswith`, IP networks for the fields
+//! Falco compares by network (`fd.net`, `fd.snet`).
+
+use std::net::IpAddr;
 
 /// fnmatch(3) without flags: `*`, `?`, `[...]`/`[!...]` classes, `\` escapes; full match.
 pub fn glob_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
@@ -175,5 +178,106 @@ mod tests {
             vec![0xca, 0xfe, 0xba, 0xbe]
         );
         assert!(decode_hex("ABC").is_err());
+    }
+}
+
+/// An IP network (`10.0.0.0/8`, `fd00::/8`; a plain address is a network of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNetwork {
+    base: IpAddr,
+    prefix: u8,
+}
+
+impl IpNetwork {
+    /// Parse `address` or `address/prefix`. The address need not be the network's first
+    /// (`10.1.2.3/8` is `10.0.0.0/8`).
+    pub fn parse(text: &str) -> Result<IpNetwork, String> {
+        let text = text.trim();
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let base: IpAddr = addr.parse().map_err(|_| {
+            format!("`{text}` is not an IP address or network (such as 10.0.0.0/8)")
+        })?;
+        let max = if base.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("`{text}`: the prefix length must be 0 to {max}"))?,
+        };
+        Ok(IpNetwork { base, prefix })
+    }
+
+    /// Whether `addr` is in this network (an IPv4 address never is in an IPv6 network,
+    /// except as an IPv4-mapped address `::ffff:a.b.c.d`, which is compared as IPv4).
+    pub fn contains(&self, addr: IpAddr) -> bool {
+        let addr = match addr {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.base, addr) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::IpNetwork;
+
+    fn within(net: &str, addr: &str) -> bool {
+        IpNetwork::parse(net)
+            .unwrap()
+            .contains(addr.parse().unwrap())
+    }
+
+    #[test]
+    fn networks_contain_their_addresses_and_nothing_else() {
+        assert!(within("10.0.0.0/8", "10.255.1.2"));
+        assert!(!within("10.0.0.0/8", "11.0.0.1"));
+        assert!(within("172.16.0.0/12", "172.31.255.255"));
+        assert!(!within("172.16.0.0/12", "172.32.0.0"));
+        assert!(within("192.168.1.7", "192.168.1.7"));
+        assert!(!within("192.168.1.7", "192.168.1.8"));
+        assert!(within("0.0.0.0/0", "203.0.113.9"));
+        assert!(within("10.1.2.3/8", "10.9.9.9"));
+        assert!(within("fd00::/8", "fd12:3456::1"));
+        assert!(!within("fd00::/8", "fe80::1"));
+        assert!(within("::/0", "2001:db8::1"));
+        // IPv4-mapped IPv6 addresses compare as IPv4; IPv4 is not in an IPv6 network.
+        assert!(within("127.0.0.0/8", "::ffff:127.0.0.1"));
+        assert!(!within("::/0", "10.0.0.1"));
+        assert!(!within("0.0.0.0/0", "2001:db8::1"));
+    }
+
+    #[test]
+    fn bad_networks_are_refused_with_the_text() {
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "fd00::/129",
+            "10.0.0.0/x",
+            "host",
+        ] {
+            let e = IpNetwork::parse(bad).unwrap_err();
+            assert!(e.contains(&format!("`{bad}`")), "{bad}: {e}");
+        }
     }
 }

@@ -14,9 +14,13 @@
 //! * `proc.duration` counts from the process's fork (Falco: its clone); for processes
 //!   already running when the sensor started, from `/proc`'s start time; unknown (so
 //!   `proc.duration <= N` is false) for a process whose fork the sensor missed.
+//! * `fd.ip`, `fd.net`, `fd.cnet`, `fd.snet`, `fd.lnet` and `fd.rnet` compare by network,
+//!   as in Falco: `fd.snet in ("10.0.0.0/8", "192.168.0.0/16")`; `fd.ip`/`fd.net` are the
+//!   client and the server address, and `fd.net != "127.0.0.0/8"` holds when neither is in
+//!   it.
 //! * Fields the sensor cannot fill (`proc.cwd`, `proc.sname`, `proc.is_exe_upper_layer`,
-//!   `container.start_ts`, `fd.net`, …) are unknown: a rule using one, in its condition or
-//!   its output, is skipped at load with the rule and field named.
+//!   `fd.connected`, …) are unknown: a rule testing one is skipped at load with the rule
+//!   and field named; in an output one prints as `<NA>`.
 
 use crate::event::RuntimeEvent;
 use crate::names::result_name;
@@ -155,6 +159,12 @@ field_table! {
     FdLport => f("fd.lport", "Local port"),
     FdRport => f("fd.rport", "Remote port"),
     FdSockfamily => f("fd.sockfamily", "ip or unix"),
+    FdIp => f("fd.ip", "Client or server IP address, compared by network (`fd.ip = 10.0.0.9`)"),
+    FdNet => f("fd.net", "Client or server IP address, compared by network (`fd.net = 10.0.0.0/8`)"),
+    FdCnet => f("fd.cnet", "Client IP address, compared by network"),
+    FdSnet => f("fd.snet", "Server IP address, compared by network (`fd.snet in (rfc_1918_addresses)`)"),
+    FdLnet => f("fd.lnet", "Local IP address, compared by network"),
+    FdRnet => f("fd.rnet", "Remote IP address, compared by network"),
     FdIsServer => f("fd.is_server", "true for listen and accept"),
     ContainerId => f(
         "container.id",
@@ -270,6 +280,15 @@ impl FieldTable for RuntimeFields {
             list,
             // The ancestor lists (the only indexed list fields): any ancestor, as in Falco.
             any_element: list && info.arg_index,
+            network: matches!(
+                KINDS[usize::from(id)],
+                Kind::FdIp
+                    | Kind::FdNet
+                    | Kind::FdCnet
+                    | Kind::FdSnet
+                    | Kind::FdLnet
+                    | Kind::FdRnet
+            ),
             display,
         })
     }
@@ -505,8 +524,20 @@ impl Event for RuntimeEvent {
                 fd.and_then(|f| f.dport).map_or(FieldValue::Absent, num)
             }
             Kind::FdCport => fd.and_then(|f| f.sport).map_or(FieldValue::Absent, num),
-            Kind::FdLip => ip_side(true),
-            Kind::FdRip => ip_side(false),
+            Kind::FdLip | Kind::FdLnet => ip_side(true),
+            Kind::FdRip | Kind::FdRnet => ip_side(false),
+            Kind::FdCnet => fd.map_or(FieldValue::Absent, |f| opt(f.sip.as_deref())),
+            Kind::FdSnet => fd.map_or(FieldValue::Absent, |f| opt(f.dip.as_deref())),
+            Kind::FdIp | Kind::FdNet => match fd {
+                Some(f) if f.sip.is_some() || f.dip.is_some() => FieldValue::List(
+                    [f.sip.as_deref(), f.dip.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .map(Cow::Borrowed)
+                        .collect(),
+                ),
+                _ => FieldValue::Absent,
+            },
             Kind::FdLport => port_side(true),
             Kind::FdRport => port_side(false),
             Kind::FdSockfamily => match fd.map(|f| f.kind.as_str()) {
@@ -681,6 +712,70 @@ mod tests {
         let mut expected: Vec<String> = holds.iter().map(|s| s.to_string()).collect();
         expected.sort();
         assert_eq!(holding(&e, &all), expected);
+    }
+
+    #[test]
+    fn network_fields_compare_by_network() {
+        let mut e = sample();
+        if let Some(fd) = e.fd.as_mut() {
+            fd.sip = Some("172.17.0.5".into());
+            fd.sport = Some(40000);
+        }
+        let holds = [
+            r#"fd.snet = "10.0.0.0/8""#,
+            r#"fd.snet in ("192.168.0.0/16", "10.0.0.0/8")"#,
+            r#"fd.net = "172.16.0.0/12""#,
+            r#"fd.ip = "10.0.0.9""#,
+            r#"fd.net != "127.0.0.0/8""#,
+            r#"fd.cnet intersects ("172.16.0.0/12")"#,
+            r#"fd.rnet = "10.0.0.9/32""#,
+            r#"fd.lnet = "172.17.0.0/16""#,
+            // Other operators compare the text.
+            "fd.snet startswith 10.",
+        ];
+        let fails = [
+            r#"fd.snet = "192.168.0.0/16""#,
+            r#"fd.net = "127.0.0.0/8""#,
+            // Neither address may be in it: the server is.
+            r#"fd.net != "10.0.0.0/8""#,
+            r#"not fd.snet in ("10.0.0.0/8")"#,
+            r#"fd.cnet = "10.0.0.0/8""#,
+            r#"fd.ip = "10.0.0.10""#,
+        ];
+        let all: Vec<&str> = holds.iter().chain(fails.iter()).copied().collect();
+        let mut expected: Vec<String> = holds.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(holding(&e, &all), expected);
+        assert_eq!(get(&e, "fd.net", None), "(172.17.0.5,10.0.0.9)");
+        // Without a socket every test on them is false, `!=` included.
+        e.fd = None;
+        assert!(
+            holding(
+                &e,
+                &[r#"fd.net != "10.0.0.0/8""#, r#"fd.snet = "0.0.0.0/0""#]
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn network_fields_refuse_what_is_not_a_network() {
+        let text = "- rule: r\n  desc: d\n  condition: fd.snet in (\"10.0.0.0/8\", \"10.0.0.0/33\")\n  output: o\n  priority: NOTICE\n";
+        let files = [palisade_rules::RulesFile {
+            path: "t.yaml",
+            text,
+        }];
+        let loaded = palisade_rules::load(&files);
+        let options = palisade_engine::EngineOptions::default();
+        let (_, skipped) = palisade_engine::Engine::new(&loaded, &RuntimeFields, &options);
+        assert_eq!(skipped.len(), 1);
+        assert!(
+            skipped[0]
+                .reason
+                .contains("`10.0.0.0/33`: the prefix length must be 0 to 32"),
+            "{}",
+            skipped[0].reason
+        );
     }
 
     #[test]

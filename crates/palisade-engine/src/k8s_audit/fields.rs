@@ -316,6 +316,7 @@ impl FieldTable for K8sAuditFields {
             list: info.list,
             // Falco's json lists: `in` means every element, other operators are refused.
             any_element: false,
+            network: false,
             display,
         })
     }
