@@ -1,5 +1,6 @@
-//! `xtask docs`: the check reference (docs/checks.md), generated from the checks' own
-//! metadata so it can never disagree with the code.
+//! `xtask docs`: the check reference (docs/checks.md) and the rule field reference
+//! (docs/fields.md), generated from the checks' metadata and the field tables so they can
+//! never disagree with the code.
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -8,10 +9,10 @@ use palisade_core::CheckTarget;
 use palisade_scan::checks::all_checks;
 use std::fmt::Write as _;
 
-/// Regenerate docs/checks.md.
+/// Regenerate docs/checks.md and docs/fields.md.
 #[derive(Debug, Args)]
 pub struct DocsArgs {
-    /// Exit with an error if docs/checks.md is not current, instead of writing it.
+    /// Exit with an error if a generated page is not current, instead of writing it.
     #[arg(long)]
     pub check: bool,
 }
@@ -115,17 +116,22 @@ fn squash(text: &str) -> String {
 }
 
 pub fn run(args: &DocsArgs) -> Result<()> {
-    let path = crate::workspace_root().join("docs/checks.md");
-    let text = render();
-    if args.check {
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current != text {
-            bail!("docs/checks.md is out of date: run `cargo xtask docs`");
+    let fields = palisade_engine::reference::markdown(&[
+        &palisade_engine::k8s_audit::K8sAuditFields,
+        &palisade_runtime::RuntimeFields,
+    ]);
+    for (name, text) in [("checks.md", render()), ("fields.md", fields)] {
+        let path = crate::workspace_root().join("docs").join(name);
+        if args.check {
+            let current = std::fs::read_to_string(&path).unwrap_or_default();
+            if current != text {
+                bail!("docs/{name} is out of date: run `cargo xtask docs`");
+            }
+            println!("docs/{name} is current");
+            continue;
         }
-        println!("docs/checks.md is current");
-        return Ok(());
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
     }
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    println!("wrote {}", path.display());
     Ok(())
 }

@@ -22,7 +22,7 @@ struct Cli {
 enum Command {
     /// Regenerate the ATT&CK catalogues in crates/palisade-attack/data/.
     Attack(attack::AttackArgs),
-    /// Regenerate docs/checks.md from the checks' metadata (`--check` verifies it is current).
+    /// Regenerate docs/checks.md and docs/fields.md from the code (`--check` verifies them).
     Docs(docs::DocsArgs),
     /// Rebuild the sensor's eBPF object with clang (`--check` verifies the committed one).
     Ebpf(ebpf::EbpfArgs),

@@ -1,4 +1,4 @@
-//! `palisade rules lint` and `palisade rules test`.
+//! `palisade rules lint`, `palisade rules test` and `palisade rules fields`.
 
 use crate::catalogue::AttackOpts;
 use crate::detect_cmd::output_gap_message;
@@ -37,6 +37,22 @@ pub enum RulesCommand {
     /// least once; `nomatch`: it never fires. Without paths, the built-in packs are tested one
     /// after the other (`rules/k8s_audit`, `rules/runtime`).
     Test(TestArgs),
+    /// List the fields rules can use, per event source, with how each is written
+    /// (`proc.aname[N]`, `evt.arg.KEY`) and what it holds.
+    ///
+    /// Fields marked "compared by network" take addresses or CIDR networks
+    /// (`fd.snet in ("10.0.0.0/8")`); list fields say which operators they accept. The same
+    /// reference, as Markdown, is docs/fields.md.
+    Fields(FieldsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FieldsArgs {
+    /// Only this source's fields (`k8s_audit` or `syscall`); default: both.
+    pub source: Option<String>,
+    /// `text` (aligned columns) or `markdown` (the docs/fields.md tables).
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown"])]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]
@@ -65,7 +81,43 @@ pub fn run(args: RulesArgs) -> Result<ExitCode> {
     match args.command {
         RulesCommand::Lint(a) => lint(a),
         RulesCommand::Test(a) => test(a),
+        RulesCommand::Fields(a) => fields(&a),
     }
+}
+
+fn fields(args: &FieldsArgs) -> Result<ExitCode> {
+    let tables: Vec<&dyn FieldTable> = match &args.source {
+        None => field_tables().to_vec(),
+        Some(source) => match field_table(source) {
+            Some(t) => vec![t],
+            None => {
+                let known: Vec<&str> = field_tables().iter().map(|t| t.source()).collect();
+                bail!(
+                    "unknown source `{source}`: Palisade reads {}",
+                    known.join(" and ")
+                );
+            }
+        },
+    };
+    if args.format == "markdown" {
+        crate::outln!(
+            "{}",
+            palisade_engine::reference::markdown(&tables).trim_end()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (i, table) in tables.iter().enumerate() {
+        if i > 0 {
+            crate::outln!();
+        }
+        crate::outln!(
+            "source: {} ({} fields)",
+            table.source(),
+            table.fields().len()
+        );
+        crate::outln!("{}", palisade_engine::reference::text(*table).trim_end());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn lint(args: LintArgs) -> Result<ExitCode> {

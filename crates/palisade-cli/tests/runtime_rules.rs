@@ -478,3 +478,41 @@ fn the_readme_table_lists_every_runtime_rule_as_written() {
         );
     }
 }
+
+#[test]
+fn rules_fields_lists_each_sources_fields_as_docs_fields_md_does() {
+    let out = palisade(&["rules", "fields", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0));
+    let docs = std::fs::read_to_string(root().join("docs/fields.md")).unwrap();
+    assert_eq!(stdout(&out).trim_end(), docs.trim_end());
+
+    let out = palisade(&["rules", "fields", "syscall"]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!(
+            "source: syscall ({} fields)\n",
+            RuntimeFields.fields().len()
+        )),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), RuntimeFields.fields().len() + 1);
+    assert!(!text.contains("ka.verb"), "{text}");
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} not listed: {text}"))
+            .to_owned()
+    };
+    assert!(line("fd.snet ").contains("compared by network"));
+    assert!(line("proc.aname, proc.aname[N] ").contains("holds for one element"));
+    assert!(line("evt.arg.KEY ").contains("One argument by name"));
+
+    let out = palisade(&["rules", "fields", "cloudtrail"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("unknown source `cloudtrail`: Palisade reads k8s_audit and syscall"),
+        "{:?}",
+        out
+    );
+}

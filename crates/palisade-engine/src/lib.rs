@@ -18,6 +18,7 @@ pub mod field;
 pub mod k8s_audit;
 pub mod matchers;
 pub mod output;
+pub mod reference;
 
 pub use compile::{CompileError, CompiledRule};
 pub use engine::{Alert, Engine, EngineOptions, OutputGap, RuleMatching};
