@@ -22,7 +22,12 @@ fn pack() -> &'static palisade_rules::Loaded {
         paths.sort();
         let texts: Vec<(String, String)> = paths
             .iter()
-            .map(|p| (p.display().to_string(), std::fs::read_to_string(p).expect("rules")))
+            .map(|p| {
+                (
+                    p.display().to_string(),
+                    std::fs::read_to_string(p).expect("rules"),
+                )
+            })
             .collect();
         let files: Vec<palisade_rules::RulesFile<'_>> = texts
             .iter()
