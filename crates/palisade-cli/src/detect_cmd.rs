@@ -411,8 +411,7 @@ pub fn source_engine<'t>(
 pub fn output_gap_message(gap: &palisade_engine::OutputGap, level: &str) -> String {
     let fields: Vec<String> = gap.fields.iter().map(|f| format!("`{f}`")).collect();
     format!(
-        "{}:{}:{}: {level}: rule `{}` runs, but its output shows {} as {}: {} not a field \
-         of this source",
+        "{}:{}:{}: {level}: rule `{}` runs, but its output shows {} as {}: {} of this source",
         gap.path,
         gap.line,
         gap.column,
@@ -420,9 +419,9 @@ pub fn output_gap_message(gap: &palisade_engine::OutputGap, level: &str) -> Stri
         fields.join(", "),
         palisade_engine::NOT_AVAILABLE,
         if gap.fields.len() == 1 {
-            "it is"
+            "it is not a field"
         } else {
-            "they are"
+            "they are not fields"
         },
     )
 }
