@@ -68,7 +68,7 @@ struct NewerVersions {
     v19_1_tactic_ids_for_v18_1_containers_techniques: BTreeMap<String, Vec<String>>,
     /// Technique id -> "revoked by T1685 Disable or Modify Tools".
     v19_revoked_containers_techniques: BTreeMap<String, String>,
-    /// New technique id -> name ("[ENT] T1685 Disable or Modify Tools") and tactic ids.
+    /// New technique id -> name ("\[ENT\] T1685 Disable or Modify Tools") and tactic ids.
     v19_new_defense_impairment_techniques: BTreeMap<String, NewTechnique>,
 }
 
@@ -167,7 +167,7 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
-/// "TA0005 Stealth" -> "Stealth"; "[ENT] T1685 Disable or Modify Tools" -> "Disable or Modify Tools".
+/// "TA0005 Stealth" -> "Stealth"; "\[ENT\] T1685 Disable or Modify Tools" -> "Disable or Modify Tools".
 fn strip_id_prefix<'a>(text: &'a str, id: &str) -> &'a str {
     let t = text.trim();
     let t = t.strip_prefix("[ENT]").unwrap_or(t).trim_start();

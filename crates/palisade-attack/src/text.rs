@@ -2,7 +2,7 @@
 //! measure), sanitizing, truncation, wrapping.
 //!
 //! Width is approximated without a Unicode table crate: control characters and
-//! combining marks are removed by [`sanitize`], East Asian wide/fullwidth and emoji
+//! combining marks are removed by `sanitize`, East Asian wide/fullwidth and emoji
 //! ranges count 2 columns, everything else 1. That is exact for ATT&CK data (ASCII plus
 //! a few Latin-1 letters) and conservative enough for user-supplied labels.
 

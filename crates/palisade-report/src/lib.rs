@@ -1,4 +1,4 @@
-//! Palisade's renderers: a [`ScanReport`] in, a `String` out.
+//! Palisade's renderers: a [`ScanReport`](palisade_core::ScanReport) in, a `String` out.
 //!
 //! - [`render_table`]: the human view, grouped by ATT&CK tactic or by severity, width-aware,
 //!   optionally coloured.
@@ -24,7 +24,7 @@ use palisade_core::CheckInfo;
 
 pub use json::{SCAN_SCHEMA, render_json};
 pub use sarif::{SARIF_SCHEMA_URI, fingerprint, render_sarif};
-pub use table::{GroupBy, TableOptions, render_table};
+pub use table::{GroupBy, MIN_WIDTH, TableOptions, render_table};
 
 /// Text helpers for other terminal views (the CLI's incident view): the same rules the
 /// table uses.

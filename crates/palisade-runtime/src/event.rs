@@ -57,10 +57,10 @@ pub struct Process {
     pub user: Option<String>,
     /// Kernel thread name (16 bytes).
     pub comm: String,
-    /// Process name: comm, or argv[0]'s base name when the image was exec'd through
+    /// Process name: comm, or `argv[0]`'s base name when the image was exec'd through
     /// `/proc/self/exe` (BusyBox applets, runc), whose comm says `exe`.
     pub name: String,
-    /// argv[0].
+    /// `argv[0]`.
     #[serde(default)]
     pub exe: String,
     /// Resolved executable path.
@@ -121,7 +121,7 @@ pub struct Ancestor {
     /// Executable path.
     #[serde(default)]
     pub exepath: String,
-    /// argv[0].
+    /// `argv[0]`.
     #[serde(default)]
     pub exe: String,
     /// Command line.

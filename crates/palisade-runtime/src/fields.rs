@@ -6,7 +6,7 @@
 //!   setns, mount, ptrace and the id changes are taken at entry, as attempts; exec, open,
 //!   accept at exit, with their result).
 //! * `proc.name` of an image exec'd through `/proc/self/exe` or `/dev/fd/N` (BusyBox
-//!   applets, runc) is argv[0]'s base name, not the kernel's `exe`.
+//!   applets, runc) is `argv[0]`'s base name, not the kernel's `exe`.
 //! * `proc.aname`, `proc.apid` and `proc.aexepath` without an index are every ancestor
 //!   (parent first, the process itself excluded), and as in Falco a test on them holds when
 //!   it holds for any ancestor: `proc.aname=sshd`, `proc.aname in (a, b)`, `proc.aname

@@ -27,7 +27,7 @@ pub struct ProcInfo {
     pub ppid: u32,
     /// Name (see [`Process::name`]).
     pub name: String,
-    /// argv[0].
+    /// `argv[0]`.
     pub exe: String,
     /// Executable path.
     pub exepath: String,
