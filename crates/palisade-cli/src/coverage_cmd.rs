@@ -64,7 +64,9 @@ impl RuntimeSource {
 /// is enabled and its data source is one Palisade reads here: manifests, Dockerfiles, Compose
 /// and audit logs always; runtime events when the eBPF sensor can run, see `--runtime`),
 /// validated (deployed, and its checks fire on their failing example and stay silent on the
-/// passing one, its rules pass their test events, both re-run now). Then the gaps.
+/// passing one, its rules pass their test events, both re-run now). Then the techniques
+/// reached only through a covered sub-technique, and the gaps: techniques with no coverage
+/// at all.
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
     /// Output format.
@@ -218,7 +220,12 @@ pub fn run(args: CoverageArgs) -> Result<ExitCode> {
                 "DEPLOYED",
                 "VALIDATED"
             );
-            let mut gaps = Vec::new();
+            let claimed_ids: BTreeSet<&str> = rows
+                .iter()
+                .filter(|(id, _, _)| cover.get(id).is_some_and(|c| !c.claimed.is_empty()))
+                .map(|(id, _, _)| id.as_str())
+                .collect();
+            let (mut gaps, mut through_subs) = (Vec::new(), Vec::new());
             let (mut claimed, mut validated) = (0, 0);
             for (id, name, tactic) in &rows {
                 let c = cover.get(id);
@@ -231,7 +238,19 @@ pub fn run(args: CoverageArgs) -> Result<ExitCode> {
                 claimed += usize::from(cl > 0);
                 validated += usize::from(va > 0);
                 if cl == 0 {
-                    gaps.push(format!("{id} {name} ({tactic})"));
+                    // A parent technique is not a gap when a sub-technique of it is covered
+                    // (T1496 Resource Hijacking through T1496.001 Compute Hijacking).
+                    let prefix = format!("{id}.");
+                    let subs: Vec<&str> = claimed_ids
+                        .iter()
+                        .filter(|s| s.starts_with(&prefix))
+                        .copied()
+                        .collect();
+                    if subs.is_empty() {
+                        gaps.push(format!("{id} {name} ({tactic})"));
+                    } else {
+                        through_subs.push(format!("{id} {name} ({tactic}): {}", subs.join(", ")));
+                    }
                 }
                 let short: String = name.chars().take(52).collect();
                 crate::outln!("{id:<10} {short:<52} {cl:>7} {de:>8} {va:>9}");
@@ -241,6 +260,14 @@ pub fn run(args: CoverageArgs) -> Result<ExitCode> {
                 rows.len(),
                 catalogue.version
             );
+            if !through_subs.is_empty() {
+                crate::outln!(
+                    "Covered only through sub-techniques (no check or rule names the technique itself):"
+                );
+                for t in &through_subs {
+                    crate::outln!("  {t}");
+                }
+            }
             crate::outln!("Gaps (no check or rule at all):");
             for g in &gaps {
                 crate::outln!("  {g}");
