@@ -242,7 +242,7 @@ fn demo_shows_the_whole_attack_as_one_incident_and_writes_the_report() {
     // One incident joins the API server's view and the node's view of the attack.
     assert!(
         out.contains(
-            "The attack as one incident: 14 audit and 14 runtime alerts, joined through pod shop/kube-proxy-7xk2p"
+            "The attack as one incident: 18 audit and 14 runtime alerts, joined through pod shop/kube-proxy-7xk2p"
         ),
         "{out}"
     );
@@ -252,7 +252,7 @@ fn demo_shows_the_whole_attack_as_one_incident_and_writes_the_report() {
         .and_then(|s| s.split("The doors left open").next())
         .expect("the incident view");
     assert!(
-        incident.contains("28 alerts, 17 posture findings"),
+        incident.contains("32 alerts, 17 posture findings"),
         "{incident}"
     );
     assert!(incident.contains("nodes worker-1"));
@@ -277,6 +277,8 @@ fn demo_shows_the_whole_attack_as_one_incident_and_writes_the_report() {
         "T1496.001",
         "T1070.002",
         "T1053.003",
+        // the stolen token, used from the attacker's address
+        "T1550.001",
     ] {
         assert!(
             incident.contains(&format!(" {technique} ")),
@@ -307,8 +309,8 @@ fn demo_shows_the_whole_attack_as_one_incident_and_writes_the_report() {
             .unwrap()
             .starts_with(RECORDING)
     );
-    assert_eq!(data["alerts"].as_array().unwrap().len(), 31);
-    assert_eq!(data["totals"]["alerts_by_source"]["k8s_audit"], 17);
+    assert_eq!(data["alerts"].as_array().unwrap().len(), 35);
+    assert_eq!(data["totals"]["alerts_by_source"]["k8s_audit"], 21);
     assert_eq!(data["totals"]["alerts_by_source"]["runtime"], 14);
     let joined = data["incidents"]
         .as_array()
@@ -325,7 +327,7 @@ fn demo_shows_the_whole_attack_as_one_incident_and_writes_the_report() {
             sources.contains(&"k8s_audit") && sources.contains(&"runtime")
         })
         .expect("an incident with audit and runtime alerts");
-    assert_eq!(joined["alert_count"], 28);
+    assert_eq!(joined["alert_count"], 32);
     assert!(page.contains("Cryptominer Started"));
     assert!(page.contains("nsenter -t 1 -m -u -i -n -p sh"));
 }

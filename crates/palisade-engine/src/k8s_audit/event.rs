@@ -935,6 +935,13 @@ impl<'a> AuditEvent<'a> {
                 },
                 _ => FieldValue::Absent,
             },
+            Kind::SourceIpNet => match d.source_ips.tree() {
+                Some(Node::Arr(items, _)) => items
+                    .into_iter()
+                    .next()
+                    .map_or(FieldValue::Absent, |n| FieldValue::Str(n.into_text())),
+                _ => FieldValue::Absent,
+            },
             Kind::JsonValue => match key {
                 Some(ptr) => self.pointer(ptr),
                 None => FieldValue::Absent,

@@ -115,6 +115,8 @@ pub(crate) enum Kind {
     ResponseReason,
     UserAgent,
     SourceIps,
+    /// The first of `sourceIPs`, compared by network (Palisade's own field).
+    SourceIpNet,
     JsonValue,
     JsonObj,
     JsonRawTime,
@@ -222,6 +224,7 @@ table! {
     "ka.response.reason", false, NO, K::ResponseReason, "Reason of the response status (mostly on failures).";
     "ka.useragent", false, NO, K::UserAgent, "User agent of the client.";
     "ka.sourceips", true, IDX, K::SourceIps, "Client IP addresses of the request.";
+    "ka.sourceip.net", false, NO, K::SourceIpNet, "The client's address (the first of sourceIPs), compared by network: `not ka.sourceip.net in (\"10.0.0.0/8\")`. Palisade's own field: Falco's plugin has no network fields.";
     "ka.cluster.name", false, NO, K::Annotation(A::ClusterName), "Cluster name annotation (cluster_name), when the pipeline adds one.";
     "ka.req.pod.initContainers.args", true, IDX, K::Container(I, S::Args), "Arguments of each init container, joined with spaces.";
     "ka.req.pod.initContainers.command", true, IDX, K::Container(I, S::Command), "Command of each init container, joined with spaces.";
@@ -316,7 +319,7 @@ impl FieldTable for K8sAuditFields {
             list: info.list,
             // Falco's json lists: `in` means every element, other operators are refused.
             any_element: false,
-            network: false,
+            network: info.name == "ka.sourceip.net",
             display,
         })
     }
@@ -329,7 +332,7 @@ impl FieldTable for K8sAuditFields {
         let name = field.display.split('[').next().unwrap_or("");
         match name {
             // Parsed lazily from raw JSON (groups, source IPs) or the request/response bodies.
-            "ka.user.groups" | "ka.sourceips" => 6,
+            "ka.user.groups" | "ka.sourceips" | "ka.sourceip.net" => 6,
             "jevt.obj" | "json.obj" => 40,
             // (`ka.resp.name`; `ka.response.*` are decoded at parse time.)
             n if n.starts_with("ka.req.")
@@ -429,8 +432,10 @@ mod tests {
     #[test]
     fn counts() {
         assert_eq!(FIELDS.len(), KINDS.len());
+        // Falco's k8saudit plugin's 100, plus Palisade's own `ka.sourceip.net`.
         let ka = FIELDS.iter().filter(|f| f.name.starts_with("ka.")).count();
-        assert_eq!(ka, 100);
+        assert_eq!(ka, 101);
+        assert!(FIELDS.iter().any(|f| f.name == "ka.sourceip.net"));
         assert_eq!(
             FIELDS
                 .iter()
@@ -445,7 +450,7 @@ mod tests {
                 .count(),
             14
         );
-        assert_eq!(FIELDS.len(), 106);
+        assert_eq!(FIELDS.len(), 107);
         let mut names: Vec<_> = FIELDS.iter().map(|f| f.name).collect();
         names.sort_unstable();
         names.dedup();
