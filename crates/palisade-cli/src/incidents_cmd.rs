@@ -328,17 +328,11 @@ impl TextView<'_> {
         times.sort_unstable();
         times.dedup();
         let order = |t: &str| times.iter().position(|x| *x == t).map_or(0, |i| i + 1);
-        // Heat: the highest priority among the technique's listed alerts.
+        // Heat: the highest priority among all the technique's alerts (listed or not).
         let mut heat: BTreeMap<String, u8> = BTreeMap::new();
-        for e in incident
-            .evidence
-            .iter()
-            .filter(|e| e.kind == EvidenceKind::Alert)
-        {
-            for t in &e.techniques {
-                let level = heat.entry(self.resolve(t)).or_insert(1);
-                *level = (*level).max(priority_level(&e.severity));
-            }
+        for step in &incident.techniques {
+            let level = heat.entry(self.resolve(&step.technique)).or_insert(1);
+            *level = (*level).max(priority_level(&step.max_priority));
         }
 
         out.push('\n');

@@ -387,6 +387,28 @@ pub(crate) struct StepAgg {
     pub hints: IdSet,
     /// The earliest objects it was seen on.
     pub objects: StepObjects,
+    /// The highest priority of its alerts: rank and name (on equal ranks, the smaller
+    /// name, so that arrival order does not matter).
+    pub rank: u8,
+    pub priority: Option<Atom>,
+}
+
+impl StepAgg {
+    fn raise_priority(&mut self, rank: u8, priority: Atom, atoms: &Atoms) {
+        let higher = match self.priority {
+            None => true,
+            Some(cur) => {
+                rank > self.rank
+                    || (rank == self.rank
+                        && priority != cur
+                        && atoms.get(priority) < atoms.get(cur))
+            }
+        };
+        if higher {
+            self.rank = rank;
+            self.priority = Some(priority);
+        }
+    }
 }
 
 /// The most severe alert: highest rank, then earliest, then smallest rule name.
@@ -773,6 +795,7 @@ impl Aggregate {
 
         // The object is only rendered (and interned) when some step would keep it.
         let mut object: Option<Option<Atom>> = None;
+        let rank = priority_rank(ev.priority());
         for t in ev.techniques() {
             let found = self.steps.iter().position(|s| self.atoms.get(s.id) == t);
             let pos = match found {
@@ -786,6 +809,8 @@ impl Aggregate {
                         count: 0,
                         hints: IdSet::default(),
                         objects: StepObjects::default(),
+                        rank: 0,
+                        priority: None,
                     });
                     self.steps.len() - 1
                 }
@@ -810,8 +835,20 @@ impl Aggregate {
             step.first = step.first.min(ev.time);
             step.last = step.last.max(ev.time);
             step.count += 1;
+            // Interned only when it becomes the step's priority (rarely after the first).
+            let higher = match step.priority {
+                None => true,
+                Some(cur) => {
+                    rank > step.rank || (rank == step.rank && ev.priority() < self.atoms.get(cur))
+                }
+            };
+            if higher {
+                let p = self.atoms.intern(ev.priority());
+                let step = &mut self.steps[pos];
+                step.rank = rank;
+                step.priority = Some(p);
+            }
         }
-        let rank = priority_rank(ev.priority());
         let better = match &self.top {
             None => true,
             Some(cur) => {
@@ -944,6 +981,8 @@ impl Aggregate {
                         count: 0,
                         hints: IdSet::default(),
                         objects: StepObjects::default(),
+                        rank: 0,
+                        priority: None,
                     });
                     self.steps.len() - 1
                 }
@@ -956,6 +995,9 @@ impl Aggregate {
             mine.hints.union(&s.hints, &map);
             for &(t, o) in s.objects.as_slice() {
                 mine.objects.add(t, remap(&map, o), atoms);
+            }
+            if let Some(p) = s.priority {
+                mine.raise_priority(s.rank, remap(&map, p), atoms);
             }
         }
         if let Some(t) = other.top.take() {

@@ -226,6 +226,12 @@ fn steps(agg: &Aggregate, lk: &mut Lookup<'_>) -> (Vec<TechniqueStep>, Vec<Tacti
         let first = parts.iter().map(|p| p.first).min().unwrap_or(agg.first);
         let last = parts.iter().map(|p| p.last).max().unwrap_or(agg.last);
         let count = parts.iter().map(|p| p.count).sum();
+        // The highest priority over the parts (smaller name on equal ranks, as in StepAgg).
+        let max_priority = parts
+            .iter()
+            .filter_map(|p| p.priority.map(|a| (p.rank, agg.atoms.get(a))))
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+            .map_or_else(String::new, |(_, name)| name.to_string());
         let shortnames: Vec<String> = if chosen == 0 {
             // Unknown to this catalogue: keep what the alerts said.
             let mut v: Vec<String> = parts
@@ -289,6 +295,7 @@ fn steps(agg: &Aggregate, lk: &mut Lookup<'_>) -> (Vec<TechniqueStep>, Vec<Tacti
             last_seen,
             evidence_count: count,
             objects: distinct,
+            max_priority,
         });
     }
     // Kill-chain order: first tactic's position in the matrix, first time, id.

@@ -130,6 +130,9 @@ pub struct TechniqueStep {
     /// Up to three objects it was seen on (earliest first): `pod shop/x`,
     /// `CronJob shop/y`, `Secret shop/z`...
     pub objects: Vec<String>,
+    /// The highest priority of the alerts showing it (`critical`, `warning`...), over all
+    /// of them, listed in `evidence` or not.
+    pub max_priority: String,
 }
 
 /// A tactic of an incident.

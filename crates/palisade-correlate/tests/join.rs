@@ -634,6 +634,31 @@ fn evidence_keeps_the_first_and_last_alerts() {
 }
 
 #[test]
+fn a_techniques_priority_counts_alerts_the_evidence_leaves_out() {
+    // 30 alerts on one pod; the only critical one, in the middle, is not listed.
+    let alerts: Vec<AlertRecord> = (0..30)
+        .map(|i| {
+            runtime(f64::from(i), &format!("r{i:03}"))
+                .tech(&["T1611"], &["privilege-escalation"])
+                .priority(if i == 15 { "critical" } else { "notice" })
+                .pod("shop", "a")
+                .r()
+        })
+        .collect();
+    let options = Options {
+        max_evidence: 10,
+        ..Options::default()
+    };
+    let incidents = run_with(options, &alerts);
+    assert_eq!(incidents.len(), 1);
+    let i = &incidents[0];
+    assert!(!i.evidence.iter().any(|e| e.severity == "critical"));
+    assert_eq!(i.techniques.len(), 1);
+    assert_eq!(i.techniques[0].max_priority, "critical");
+    assert_eq!(i.score.max_priority, "critical");
+}
+
+#[test]
 fn streaming_with_close_idle_matches_the_batch_result() {
     let alerts = common::shop_attack();
     let findings = common::shop_findings();
