@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use palisade_attack::Catalogue;
 use palisade_attack::matrix::{Highlight, MatrixOptions, render_matrix};
 use palisade_core::{AlertRecord, Finding};
-use palisade_correlate::{EvidenceKind, Incident, Options, correlate};
+use palisade_correlate::{Incident, Options, correlate};
 use palisade_report::html::priority_level;
 use palisade_report::term_text::{sanitize, wrap};
 use palisade_store::{AlertQuery, FindingQuery, RunKind, Store};
