@@ -393,15 +393,19 @@ pub(crate) struct StepAgg {
     pub priority: Option<Atom>,
 }
 
+/// Whether priority `(rank, name)` replaces `(cur_rank, cur_name)` as a technique's
+/// highest: a higher rank, or the same rank and a smaller name (so that arrival order does
+/// not matter when two names share a rank, `warn` and `warning`).
+pub(crate) fn outranks(rank: u8, name: &str, cur_rank: u8, cur_name: &str) -> bool {
+    rank > cur_rank || (rank == cur_rank && name < cur_name)
+}
+
 impl StepAgg {
     fn raise_priority(&mut self, rank: u8, priority: Atom, atoms: &Atoms) {
         let higher = match self.priority {
             None => true,
             Some(cur) => {
-                rank > self.rank
-                    || (rank == self.rank
-                        && priority != cur
-                        && atoms.get(priority) < atoms.get(cur))
+                priority != cur && outranks(rank, atoms.get(priority), self.rank, atoms.get(cur))
             }
         };
         if higher {
@@ -838,9 +842,7 @@ impl Aggregate {
             // Interned only when it becomes the step's priority (rarely after the first).
             let higher = match step.priority {
                 None => true,
-                Some(cur) => {
-                    rank > step.rank || (rank == step.rank && ev.priority() < self.atoms.get(cur))
-                }
+                Some(cur) => outranks(rank, ev.priority(), step.rank, self.atoms.get(cur)),
             };
             if higher {
                 let p = self.atoms.intern(ev.priority());

@@ -1,7 +1,7 @@
 //! From a closed incident's aggregate to the [`Incident`] handed out.
 
 use crate::agg::{
-    Aggregate, Atom, Atoms, EvItem, ROLE_ACTOR, ROLE_RUNS_AS, WlEntry, priority_rank,
+    Aggregate, Atom, Atoms, EvItem, ROLE_ACTOR, ROLE_RUNS_AS, WlEntry, outranks, priority_rank,
 };
 use crate::entity::Identity;
 use crate::event::{concat, shorten};
@@ -226,11 +226,14 @@ fn steps(agg: &Aggregate, lk: &mut Lookup<'_>) -> (Vec<TechniqueStep>, Vec<Tacti
         let first = parts.iter().map(|p| p.first).min().unwrap_or(agg.first);
         let last = parts.iter().map(|p| p.last).max().unwrap_or(agg.last);
         let count = parts.iter().map(|p| p.count).sum();
-        // The highest priority over the parts (smaller name on equal ranks, as in StepAgg).
+        // The highest priority over the parts.
         let max_priority = parts
             .iter()
             .filter_map(|p| p.priority.map(|a| (p.rank, agg.atoms.get(a))))
-            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+            .fold(None, |best: Option<(u8, &str)>, (rank, name)| match best {
+                Some((r, n)) if !outranks(rank, name, r, n) => best,
+                _ => Some((rank, name)),
+            })
             .map_or_else(String::new, |(_, name)| name.to_string());
         let shortnames: Vec<String> = if chosen == 0 {
             // Unknown to this catalogue: keep what the alerts said.
