@@ -582,6 +582,18 @@ mod tests {
         }
     }
 
+    /// `pid` (child of `ppid`, named `comm`) forks `child`.
+    fn fork(pid: u32, ppid: u32, comm: &str, child: u32) -> RawEvent {
+        RawEvent {
+            kind: RawKind::Fork,
+            header: header(pid, ppid, comm),
+            body: RawBody::Syscall {
+                args: [i64::from(child), 1, 0, 0, 0, 0],
+                strings: Default::default(),
+            },
+        }
+    }
+
     fn exec(pid: u32, ppid: u32, filename: &str, exe_path: &str, argv: &[&str]) -> RawEvent {
         RawEvent {
             kind: RawKind::Exec,
@@ -632,14 +644,7 @@ mod tests {
             raw.header.ts_boot_ns = ns;
             raw
         };
-        let fork = RawEvent {
-            kind: RawKind::Fork,
-            header: header(100, 1, "sh"),
-            body: RawBody::Syscall {
-                args: [101, 1, 0, 0, 0, 0],
-                strings: Default::default(),
-            },
-        };
+        let fork = fork(100, 1, "sh", 101);
         let e = t.process(&at(fork, 9_000_000_000), &mut NoDirectory);
         assert_eq!(e.proc.start_ns, Some(boot_to_wall + 5_000_000_000));
         let e = t.process(
@@ -676,14 +681,7 @@ mod tests {
                 ..ProcInfo::default()
             },
         );
-        let fork = RawEvent {
-            kind: RawKind::Fork,
-            header: header(100, 1, "sh"),
-            body: RawBody::Syscall {
-                args: [101, 1, 0, 0, 0, 0],
-                strings: Default::default(),
-            },
-        };
+        let fork = fork(100, 1, "sh", 101);
         let e = t.process(&fork, &mut NoDirectory);
         assert_eq!(e.evt_type, "clone");
         assert_eq!(e.args["child_pid"], "101");
